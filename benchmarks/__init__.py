@@ -1,0 +1,1 @@
+"""Peer-ratio benchmarks (not tests): python -m benchmarks.bench_<area> [--quick]."""

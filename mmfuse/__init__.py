@@ -1,0 +1,44 @@
+"""mmfuse: classical-ML multimodal learning with scikit-learn estimators.
+
+Images (HOG, SIFT + BoVW/VLAD/Fisher), texts (TF-IDF) and audio (MFCC) become
+fixed-length features; :mod:`mmfuse.fusion` fuses them at feature level or
+model level; CuPy accelerates the descriptor math when a CUDA GPU is present.
+
+Subpackages (imported lazily): :mod:`mmfuse.image`, :mod:`mmfuse.text`,
+:mod:`mmfuse.audio`, :mod:`mmfuse.fusion`, :mod:`mmfuse.datasets`,
+:mod:`mmfuse.io`, :mod:`mmfuse.kernels`, :mod:`mmfuse.persistence`.
+"""
+
+import importlib
+
+from ._config import collect_errors, config_context, get_config, set_config
+from .io import MMFuseInputError, MMFuseInputWarning
+
+__version__ = "0.1.0"
+
+_SUBMODULES = {"audio", "image", "text", "fusion", "datasets", "io", "kernels",
+               "persistence", "pipelines", "cli"}
+_LAZY_ATTRS = {"save": "persistence", "load": "persistence"}
+
+__all__ = [
+    "MMFuseInputError",
+    "MMFuseInputWarning",
+    "__version__",
+    "collect_errors",
+    "config_context",
+    "get_config",
+    "set_config",
+    *sorted(_SUBMODULES),
+]
+
+
+def __getattr__(name):
+    if name in _SUBMODULES:
+        return importlib.import_module(f"{__name__}.{name}")
+    if name in _LAZY_ATTRS:
+        return getattr(importlib.import_module(f"{__name__}.{_LAZY_ATTRS[name]}"), name)
+    raise AttributeError(f"module 'mmfuse' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | _SUBMODULES | set(_LAZY_ATTRS))

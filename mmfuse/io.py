@@ -1,0 +1,590 @@
+"""Loading and validating raw modality items: images, audio clips and texts.
+
+Every loader accepts the forms a user has at hand (a path, raw bytes, an array,
+an ``(y, sr)`` tuple, a string), returns one canonical form, and reports any
+failure as :class:`MMFuseInputError`, whose message names the row, the column,
+the path (if any) and the cause, e.g.::
+
+    row 17, column 'audio', clips/a.wav: file is empty (0 bytes)
+
+Missing values (``None``, ``NaN``, ``pandas.NA``) are a *missing modality*, not
+an error: the loaders return ``None`` for them and leave the decision to the
+fuser.
+
+Canonical forms
+---------------
+image
+    ``float32`` array in ``[0, 1]``, ``(H, W)`` for ``mode='gray'`` or
+    ``(H, W, 3)`` RGB for ``mode='rgb'``.
+audio
+    ``float32`` mono 1-D array at the requested sample rate.
+text
+    ``str``.
+
+Batch loading
+-------------
+:func:`load_column` applies a loader to a column of items with an ``on_error``
+policy: ``'raise'`` stops at the first bad row; ``'skip'`` loads every good
+row and returns the errors beside them.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+__all__ = [
+    "LoadedColumn",
+    "MMFuseInputError",
+    "MMFuseInputWarning",
+    "is_missing",
+    "load_audio",
+    "load_column",
+    "load_image",
+    "load_text",
+]
+
+ON_ERROR = ("raise", "skip")
+
+
+class MMFuseInputError(ValueError):
+    """A raw input item that cannot be used, with where it came from and why.
+
+    Parameters
+    ----------
+    cause : str
+        What is wrong, in plain words, ideally with the fix.
+    row : int or hashable, optional
+        Row label (position or index value) of the item in its batch.
+    column : str, optional
+        Column (modality) name.
+    path : str or os.PathLike, optional
+        File the item was read from.
+
+    The message reads ``"row 17, column 'audio', clips/a.wav: file is empty (0 bytes)"``;
+    parts that are unknown are left out.
+    """
+
+    def __init__(self, cause, *, row=None, column=None, path=None):
+        self.cause = str(cause)
+        self.row = row
+        self.column = column
+        self.path = None if path is None else os.fspath(path)
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        where = []
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column is not None:
+            where.append(f"column {self.column!r}")
+        if self.path is not None:
+            where.append(str(self.path))
+        return f"{', '.join(where)}: {self.cause}" if where else self.cause
+
+    def __str__(self) -> str:
+        return self._message()
+
+    def with_context(self, *, row=None, column=None, path=None) -> "MMFuseInputError":
+        """A copy with row/column/path filled in where this error lacks them."""
+        return MMFuseInputError(
+            self.cause,
+            row=self.row if self.row is not None else row,
+            column=self.column if self.column is not None else column,
+            path=self.path if self.path is not None else path,
+        )
+
+    def __reduce__(self):  # keep keyword-only attributes through pickling (joblib workers)
+        return (_rebuild_error, (self.cause, self.row, self.column, self.path))
+
+
+def _rebuild_error(cause, row, column, path):
+    return MMFuseInputError(cause, row=row, column=column, path=path)
+
+
+class MMFuseInputWarning(UserWarning):
+    """An input item was usable but had to be repaired (e.g. undecodable text bytes)."""
+
+
+def is_missing(item) -> bool:
+    """True for ``None``, float NaN, ``pandas.NA`` and ``pandas.NaT``: a missing modality."""
+    if item is None:
+        return True
+    if isinstance(item, float):
+        return math.isnan(item)
+    if isinstance(item, np.floating) and np.ndim(item) == 0:
+        return bool(np.isnan(item))
+    name = type(item).__name__
+    if name in ("NAType", "NaTType"):
+        return True
+    return False
+
+
+def _is_pathlike(item) -> bool:
+    return isinstance(item, (str, os.PathLike))
+
+
+def _read_bytes(path, *, row, column) -> bytes:
+    """Read a whole file, turning OS failures into :class:`MMFuseInputError`."""
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise MMFuseInputError("file not found", row=row, column=column, path=path) from None
+    except IsADirectoryError:
+        raise MMFuseInputError("path is a directory, not a file", row=row, column=column,
+                               path=path) from None
+    except PermissionError:
+        raise MMFuseInputError("permission denied", row=row, column=column, path=path) from None
+    except OSError as exc:
+        raise MMFuseInputError(f"cannot read file ({exc.strerror or exc})", row=row,
+                               column=column, path=path) from None
+    if not data:
+        raise MMFuseInputError("file is empty (0 bytes)", row=row, column=column, path=path)
+    return data
+
+
+# --------------------------------------------------------------------------- images
+
+_GRAY_WEIGHTS = np.array([0.299, 0.587, 0.114], dtype=np.float32)  # ITU-R BT.601, as OpenCV
+
+
+def _image_to_unit_float(arr, *, row, column, path):
+    """Scale an integer/bool/float image array to float32 in [0, 1]."""
+    if arr.dtype == bool:
+        return arr.astype(np.float32)
+    if arr.dtype == np.uint8:
+        return arr.astype(np.float32) / np.float32(255)
+    if arr.dtype == np.uint16:
+        return arr.astype(np.float32) / np.float32(65535)
+    if np.issubdtype(arr.dtype, np.integer):
+        lo, hi = (int(arr.min()), int(arr.max())) if arr.size else (0, 0)
+        if lo < 0 or hi > 65535:
+            raise MMFuseInputError(
+                f"integer image values must lie in [0, 65535]; got [{lo}, {hi}]",
+                row=row, column=column, path=path)
+        scale = 255 if hi <= 255 else 65535
+        return arr.astype(np.float32) / np.float32(scale)
+    if np.issubdtype(arr.dtype, np.floating):
+        out = arr.astype(np.float32, copy=False)
+        finite = np.isfinite(out)
+        if not finite.all():
+            raise MMFuseInputError(
+                f"image contains {int((~finite).sum())} NaN or infinite pixel values",
+                row=row, column=column, path=path)
+        lo, hi = (float(out.min()), float(out.max())) if out.size else (0.0, 0.0)
+        if lo < -1e-3 or hi > 1 + 1e-3:
+            raise MMFuseInputError(
+                f"float image values must lie in [0, 1]; got [{lo:g}, {hi:g}] "
+                "(divide by 255 for 8-bit data, or pass the uint8 array itself)",
+                row=row, column=column, path=path)
+        return np.clip(out, 0.0, 1.0)
+    raise MMFuseInputError(f"unsupported image dtype {arr.dtype}", row=row, column=column,
+                           path=path)
+
+
+def _decode_image(data: bytes, *, row, column, path):
+    import cv2  # noqa: PLC0415
+
+    buf = np.frombuffer(data, dtype=np.uint8)
+    try:
+        img = cv2.imdecode(buf, cv2.IMREAD_UNCHANGED)
+    except cv2.error as exc:
+        img, detail = None, str(exc).strip().splitlines()[-1]
+    else:
+        detail = None
+    if img is None:
+        cause = "cannot decode image (corrupt, truncated or unsupported format)"
+        if detail:
+            cause += f": {detail}"
+        raise MMFuseInputError(cause, row=row, column=column, path=path)
+    # OpenCV decodes colour as BGR(A); everything below expects RGB(A).
+    if img.ndim == 3 and img.shape[2] == 3:
+        img = img[..., ::-1]
+    elif img.ndim == 3 and img.shape[2] == 4:
+        img = img[..., [2, 1, 0, 3]]
+    return img
+
+
+def _resize_max_side(img, max_side):
+    import cv2  # noqa: PLC0415
+
+    h, w = img.shape[:2]
+    if max_side is None or max(h, w) <= max_side:
+        return img
+    s = max_side / max(h, w)
+    size = (max(1, round(w * s)), max(1, round(h * s)))
+    out = cv2.resize(np.ascontiguousarray(img), size, interpolation=cv2.INTER_AREA)
+    if img.ndim == 3 and out.ndim == 2:  # cv2 drops a trailing singleton channel
+        out = out[..., None]
+    return out
+
+
+def load_image(item, mode="gray", *, max_side=None, row=None, column=None):
+    """Load one image as ``float32`` in ``[0, 1]``.
+
+    Parameters
+    ----------
+    item : str, os.PathLike, bytes, or ndarray
+        A file path (anything OpenCV decodes: PNG, JPEG, TIFF, BMP, WebP, ...),
+        encoded file bytes, or a pixel array of shape ``(H, W)``, ``(H, W, 1)``,
+        ``(H, W, 3)`` (RGB) or ``(H, W, 4)`` (RGBA), dtype ``uint8``, ``uint16``,
+        other integers in ``[0, 65535]``, bool, or float in ``[0, 1]``.
+        ``None``/NaN is a missing modality.
+    mode : {'gray', 'rgb'}, default='gray'
+        ``'gray'`` returns ``(H, W)`` using BT.601 luma weights (as OpenCV);
+        ``'rgb'`` returns ``(H, W, 3)``; grey input is replicated.
+    max_side : int, optional
+        Downscale (``cv2.INTER_AREA``, aspect kept) so the longer side is at most
+        this many pixels, before any float conversion, which bounds memory for
+        huge images.
+    row, column : optional
+        Where the item came from, for error messages.
+
+    Returns
+    -------
+    image : ndarray of float32, or None
+        ``None`` when ``item`` is missing.
+
+    Notes
+    -----
+    Alpha is composited over a white background (transparent product shots
+    have white, not black, backgrounds). 16-bit data keeps its precision.
+    EXIF orientation tags are not applied.
+
+    Raises
+    ------
+    MMFuseInputError
+        missing or empty file, undecodable bytes, unsupported shape or dtype,
+        non-finite or out-of-range float pixels.
+    """
+    if mode not in ("gray", "rgb"):
+        raise ValueError(f"mode must be 'gray' or 'rgb'; got {mode!r}")
+    if is_missing(item):
+        return None
+    path = None
+    if _is_pathlike(item):
+        path = item
+        item = _read_bytes(path, row=row, column=column)
+    if isinstance(item, (bytes, bytearray, memoryview)):
+        if len(item) == 0:
+            raise MMFuseInputError("image bytes are empty", row=row, column=column, path=path)
+        arr = _decode_image(bytes(item), row=row, column=column, path=path)
+    elif isinstance(item, np.ndarray) or hasattr(item, "__array__"):
+        arr = np.asarray(item)
+    else:
+        raise MMFuseInputError(
+            f"expected an image path, bytes or array; got {type(item).__name__}",
+            row=row, column=column)
+
+    if arr.ndim == 3 and arr.shape[2] == 1:
+        arr = arr[..., 0]
+    if arr.ndim not in (2, 3) or (arr.ndim == 3 and arr.shape[2] not in (3, 4)):
+        raise MMFuseInputError(
+            f"unsupported image shape {arr.shape}; expected (H, W), (H, W, 3) or (H, W, 4)",
+            row=row, column=column, path=path)
+    if arr.shape[0] == 0 or arr.shape[1] == 0:
+        raise MMFuseInputError(f"image has no pixels (shape {arr.shape})", row=row,
+                               column=column, path=path)
+    arr = _resize_max_side(arr, max_side)
+    img = _image_to_unit_float(arr, row=row, column=column, path=path)
+
+    if img.ndim == 3 and img.shape[2] == 4:
+        alpha = img[..., 3:4]
+        img = img[..., :3] * alpha + (1.0 - alpha)
+    if mode == "gray":
+        if img.ndim == 3:
+            img = img @ _GRAY_WEIGHTS
+        return np.ascontiguousarray(img, dtype=np.float32)
+    if img.ndim == 2:
+        img = np.repeat(img[..., None], 3, axis=2)
+    return np.ascontiguousarray(img, dtype=np.float32)
+
+
+# --------------------------------------------------------------------------- audio
+
+_INT_SCALE = {np.dtype(np.int8): 128.0, np.dtype(np.int16): 32768.0,
+              np.dtype(np.int32): 2147483648.0, np.dtype(np.int64): 9223372036854775808.0}
+
+
+def _audio_to_float(y, *, row, column, path):
+    y = np.asarray(y)
+    if y.dtype == np.uint8:  # 8-bit WAV convention: unsigned, centred on 128
+        y = (y.astype(np.float32) - 128.0) / 128.0
+    elif y.dtype in _INT_SCALE:
+        y = (y.astype(np.float64) / _INT_SCALE[y.dtype]).astype(np.float32)
+    elif np.issubdtype(y.dtype, np.floating):
+        y = y.astype(np.float32, copy=False)
+    else:
+        raise MMFuseInputError(f"unsupported audio dtype {y.dtype}", row=row, column=column,
+                               path=path)
+    return y
+
+
+def _to_mono(y, *, row, column, path):
+    """Average channels: accepts (n,), (channels, n) or (n, channels) with <= 8 channels."""
+    if y.ndim == 1:
+        return y
+    if y.ndim != 2:
+        raise MMFuseInputError(f"audio must be 1-D or 2-D (channels x samples); got shape "
+                               f"{y.shape}", row=row, column=column, path=path)
+    r, c = y.shape
+    if r <= 8 and r <= c:       # librosa convention: (channels, samples)
+        return y.mean(axis=0)
+    if c <= 8:                  # soundfile convention: (samples, channels)
+        return y.mean(axis=1)
+    raise MMFuseInputError(f"cannot tell channels from samples in audio of shape {y.shape}; "
+                           "pass (channels, samples) with at most 8 channels",
+                           row=row, column=column, path=path)
+
+
+def _read_audio_file(path, *, max_duration, row, column):
+    """Decode a file with libsndfile, falling back to librosa's audioread path."""
+    import soundfile as sf  # noqa: PLC0415
+
+    size = _file_size(path, row=row, column=column)
+    if size == 0:
+        raise MMFuseInputError("file is empty (0 bytes)", row=row, column=column, path=path)
+    try:
+        with sf.SoundFile(os.fspath(path)) as f:
+            native_sr = f.samplerate
+            frames = -1 if max_duration is None else int(math.ceil(max_duration * native_sr))
+            y = f.read(frames=frames, dtype="float32", always_2d=True)
+        return y, native_sr
+    except (sf.LibsndfileError, RuntimeError, TypeError) as exc:
+        sf_error = str(exc)
+    try:  # compressed formats libsndfile lacks (e.g. m4a/aac) via audioread, if installed
+        import librosa  # noqa: PLC0415
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            y, native_sr = librosa.load(os.fspath(path), sr=None, mono=False,
+                                        duration=max_duration)
+        return np.atleast_2d(y).astype(np.float32), int(native_sr)
+    except Exception:
+        raise MMFuseInputError(f"cannot decode audio ({sf_error})", row=row, column=column,
+                               path=path) from None
+
+
+def _file_size(path, *, row, column) -> int:
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise MMFuseInputError("file not found", row=row, column=column, path=path) from None
+    except OSError as exc:
+        raise MMFuseInputError(f"cannot read file ({exc.strerror or exc})", row=row,
+                               column=column, path=path) from None
+    if os.path.isdir(path):
+        raise MMFuseInputError("path is a directory, not a file", row=row, column=column,
+                               path=path)
+    return st.st_size
+
+
+def resample(y, orig_sr, target_sr):
+    """Band-limited resampling with soxr (librosa's default, 'soxr_hq')."""
+    if int(orig_sr) == int(target_sr):
+        return y
+    import soxr  # noqa: PLC0415
+
+    return soxr.resample(y, int(orig_sr), int(target_sr), quality="HQ").astype(np.float32)
+
+
+def load_audio(item, sr=16000, *, max_duration=None, row=None, column=None):
+    """Load one audio clip as mono ``float32`` at sample rate ``sr``.
+
+    Parameters
+    ----------
+    item : str, os.PathLike, ndarray, or tuple (y, sr)
+        A file libsndfile reads (WAV, FLAC, OGG/Vorbis, Opus, MP3 with
+        libsndfile >= 1.1; other formats through audioread if installed), a
+        sample array already at ``sr`` (``(n,)``, ``(channels, n)`` or
+        ``(n, channels)``; integer PCM is scaled to [-1, 1]), or a ``(y, sr)``
+        tuple. ``None``/NaN is a missing modality.
+    sr : int, default=16000
+        Target sample rate; other rates are resampled with soxr (HQ).
+    max_duration : float, optional
+        Keep at most this many seconds from the start (files are read only that far).
+    row, column : optional
+        Where the item came from, for error messages.
+
+    Returns
+    -------
+    y : ndarray of float32, shape (n_samples,), or None
+        ``None`` when ``item`` is missing. A silent clip is valid (all zeros).
+
+    Raises
+    ------
+    MMFuseInputError
+        missing, empty, header-only or undecodable file; no samples; NaN or
+        infinite samples; wrong type or shape.
+    """
+    if sr is None or int(sr) <= 0:
+        raise ValueError(f"sr must be a positive sample rate; got {sr!r}")
+    if is_missing(item):
+        return None
+    path, native_sr = None, sr
+    if _is_pathlike(item):
+        path = item
+        y, native_sr = _read_audio_file(path, max_duration=max_duration, row=row, column=column)
+        y = y.T  # (channels, n)
+    elif isinstance(item, tuple):
+        if len(item) != 2 or not np.isscalar(item[1]):
+            raise MMFuseInputError("an audio tuple must be (samples, sample_rate)", row=row,
+                                   column=column)
+        y, native_sr = item
+        try:
+            native_sr = int(native_sr)
+        except (TypeError, ValueError):
+            native_sr = -1
+        if native_sr <= 0:
+            raise MMFuseInputError(f"sample rate must be a positive integer; got {item[1]!r}",
+                                   row=row, column=column)
+    elif isinstance(item, np.ndarray) or isinstance(item, list):
+        y = item
+    else:
+        raise MMFuseInputError(
+            f"expected an audio path, array or (y, sr) tuple; got {type(item).__name__}",
+            row=row, column=column)
+    y = _audio_to_float(y, row=row, column=column, path=path)
+    y = _to_mono(y, row=row, column=column, path=path)
+    if y.size == 0:
+        cause = ("clip has no samples (header only or empty)" if path is not None
+                 else "clip has no samples")
+        raise MMFuseInputError(cause, row=row, column=column, path=path)
+    bad = ~np.isfinite(y)
+    if bad.any():
+        raise MMFuseInputError(
+            f"clip contains {int(bad.sum())} NaN or infinite samples out of {y.size}",
+            row=row, column=column, path=path)
+    if max_duration is not None and path is None:
+        y = y[: int(math.ceil(max_duration * native_sr))]
+    y = resample(np.ascontiguousarray(y), native_sr, sr)
+    return np.ascontiguousarray(y, dtype=np.float32)
+
+
+# --------------------------------------------------------------------------- text
+
+def load_text(item, *, encoding="utf-8", row=None, column=None):
+    """Return ``item`` as ``str``.
+
+    ``bytes`` are decoded as ``encoding``; bytes that do not decode are
+    decoded with replacement characters and a :class:`MMFuseInputWarning`
+    naming the row. ``None``/NaN is a missing modality (returns ``None``).
+    Any other type raises :class:`MMFuseInputError`.
+    """
+    if is_missing(item):
+        return None
+    if isinstance(item, str):
+        return item
+    if isinstance(item, np.str_):
+        return str(item)
+    if isinstance(item, (bytes, bytearray, memoryview, np.bytes_)):
+        raw = bytes(item)
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError as exc:
+            where = MMFuseInputError(
+                f"text is not valid {encoding} (byte 0x{raw[exc.start]:02x} at offset "
+                f"{exc.start}); decoded with replacement characters",
+                row=row, column=column)
+            warnings.warn(str(where), MMFuseInputWarning, stacklevel=2)
+            return raw.decode(encoding, errors="replace")
+    raise MMFuseInputError(f"expected text (str or bytes); got {type(item).__name__}",
+                           row=row, column=column)
+
+
+# --------------------------------------------------------------------------- batches
+
+@dataclass
+class LoadedColumn:
+    """The result of :func:`load_column`.
+
+    Attributes
+    ----------
+    values : list
+        One entry per input row: the loaded item, or ``None`` where the item
+        was missing or (with ``on_error='skip'``) failed to load.
+    missing : ndarray of bool
+        True where the modality was absent (None/NaN) in the input.
+    failed : ndarray of bool
+        True where loading failed (only ever set with ``on_error='skip'``).
+    errors : list of MMFuseInputError
+        The failures, in row order.
+    """
+
+    values: list
+    missing: np.ndarray
+    failed: np.ndarray
+    errors: list = field(default_factory=list)
+
+    @property
+    def ok(self) -> np.ndarray:
+        """Boolean mask of rows that loaded (neither missing nor failed)."""
+        return ~(self.missing | self.failed)
+
+    @property
+    def good_rows(self) -> np.ndarray:
+        """Positions of the rows that loaded."""
+        return np.flatnonzero(self.ok)
+
+
+def _load_one(loader, item, row, column, kwargs, on_error):
+    try:
+        return loader(item, row=row, column=column, **kwargs), None
+    except MMFuseInputError as exc:
+        if on_error == "raise":
+            raise exc.with_context(row=row, column=column) from None
+        return None, exc.with_context(row=row, column=column)
+
+
+def load_column(items, loader, *, column=None, rows=None, on_error="raise", n_jobs=None,
+                **kwargs) -> LoadedColumn:
+    """Apply ``loader`` (e.g. :func:`load_audio`) to every item of a column.
+
+    Parameters
+    ----------
+    items : sequence
+        The raw items (a list, array or pandas Series).
+    loader : callable
+        ``loader(item, row=..., column=..., **kwargs)``.
+    column : str, optional
+        Column name used in error messages.
+    rows : sequence, optional
+        Row labels used in error messages; defaults to the Series index when
+        ``items`` is a pandas Series, else positions ``0..n-1``.
+    on_error : {'raise', 'skip'}, default='raise'
+        ``'raise'`` re-raises the first :class:`MMFuseInputError`; ``'skip'``
+        loads every good row and collects the errors.
+    n_jobs : int, optional
+        Load with joblib threads (decoders release the GIL); None means 1.
+    **kwargs
+        Passed to ``loader``.
+    """
+    if on_error not in ON_ERROR:
+        raise ValueError(f"on_error must be one of {ON_ERROR}; got {on_error!r}")
+    if rows is None:
+        rows = list(items.index) if hasattr(items, "index") and hasattr(items, "iloc") \
+            else range(len(items))
+    seq = list(items.tolist() if hasattr(items, "tolist") and not isinstance(items, list)
+               else items)
+    if len(rows) != len(seq):
+        raise ValueError(f"rows has {len(rows)} labels for {len(seq)} items")
+    if n_jobs is not None and n_jobs != 1 and len(seq) > 1:
+        from joblib import Parallel, delayed  # noqa: PLC0415
+
+        results = Parallel(n_jobs=n_jobs, prefer="threads")(
+            delayed(_load_one)(loader, it, r, column, kwargs, on_error)
+            for it, r in zip(seq, rows))
+    else:
+        results = [_load_one(loader, it, r, column, kwargs, on_error)
+                   for it, r in zip(seq, rows)]
+    values = [v for v, _ in results]
+    errors = [e for _, e in results if e is not None]
+    failed = np.array([e is not None for _, e in results], dtype=bool)
+    missing = np.array([is_missing(it) for it in seq], dtype=bool)
+    return LoadedColumn(values=values, missing=missing, failed=failed, errors=errors)
