@@ -365,7 +365,7 @@ def _read_audio_file(path, *, max_duration, row, column):
             warnings.simplefilter("ignore")
             y, native_sr = librosa.load(os.fspath(path), sr=None, mono=False,
                                         duration=max_duration)
-        return np.atleast_2d(y).astype(np.float32), int(native_sr)
+        return np.atleast_2d(y).T.astype(np.float32), int(native_sr)  # (n, channels)
     except Exception:
         raise MMFuseInputError(f"cannot decode audio ({sf_error})", row=row, column=column,
                                path=path) from None
@@ -431,7 +431,7 @@ def load_audio(item, sr=16000, *, max_duration=None, row=None, column=None):
     if _is_pathlike(item):
         path = item
         y, native_sr = _read_audio_file(path, max_duration=max_duration, row=row, column=column)
-        y = y.T  # (channels, n)
+        y = y.mean(axis=1) if y.shape[0] else np.zeros(0, np.float32)  # (n, channels) -> mono
     elif isinstance(item, tuple):
         if len(item) != 2 or not np.isscalar(item[1]):
             raise MMFuseInputError("an audio tuple must be (samples, sample_rate)", row=row,
@@ -451,11 +451,11 @@ def load_audio(item, sr=16000, *, max_duration=None, row=None, column=None):
             f"expected an audio path, array or (y, sr) tuple; got {type(item).__name__}",
             row=row, column=column)
     y = _audio_to_float(y, row=row, column=column, path=path)
-    y = _to_mono(y, row=row, column=column, path=path)
     if y.size == 0:
         cause = ("clip has no samples (header only or empty)" if path is not None
                  else "clip has no samples")
         raise MMFuseInputError(cause, row=row, column=column, path=path)
+    y = _to_mono(y, row=row, column=column, path=path)
     bad = ~np.isfinite(y)
     if bad.any():
         raise MMFuseInputError(

@@ -44,3 +44,68 @@ def _no_progress_bars(monkeypatch):
 
 
 os.environ.setdefault("NUMBA_CACHE_DIR", str(Path(os.environ.get("TMPDIR", "/tmp")) / "mmfuse-numba"))
+
+
+def _write_nasty_corpus(root: Path) -> dict:
+    """Generate the nasty-input corpus (numpy + soundfile + cv2 only, no external tools)."""
+    import cv2
+    import soundfile as sf
+
+    root.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(1234)
+    c = {}
+    c["empty"] = root / "empty.wav"
+    c["empty"].write_bytes(b"")
+    c["empty_png"] = root / "empty.png"
+    c["empty_png"].write_bytes(b"")
+    # a valid WAV header announcing 0 frames
+    c["header_only_wav"] = root / "header_only.wav"
+    sf.write(c["header_only_wav"], np.zeros(0, dtype=np.float32), 16000, subtype="PCM_16")
+    c["corrupt_jpg"] = root / "corrupt.jpg"
+    ok, enc = cv2.imencode(".jpg", (rng.random((64, 64, 3)) * 255).astype(np.uint8))
+    c["corrupt_jpg"].write_bytes(enc.tobytes()[:40] + b"\x00garbage" * 10)
+    c["tiny_png"] = root / "tiny.png"
+    cv2.imwrite(str(c["tiny_png"]), np.array([[200]], dtype=np.uint8))
+    c["huge_png"] = root / "huge.png"
+    huge = np.zeros((6000, 6000), dtype=np.uint8)
+    huge[::50] = 255
+    cv2.imwrite(str(c["huge_png"]), huge)
+    c["rgba_png"] = root / "rgba.png"
+    rgba = np.zeros((32, 48, 4), dtype=np.uint8)
+    rgba[..., 2] = 255          # red in BGR(A) order as cv2 writes it
+    rgba[:, :24, 3] = 255       # left half opaque, right half transparent
+    cv2.imwrite(str(c["rgba_png"]), rgba)
+    c["png16"] = root / "gray16.png"
+    ramp = np.tile(np.linspace(0, 65535, 40).astype(np.uint16), (20, 1))
+    cv2.imwrite(str(c["png16"]), ramp)
+    c["jpg"] = root / "photo.jpg"
+    cv2.imwrite(str(c["jpg"]), (rng.random((40, 60, 3)) * 255).astype(np.uint8))
+    c["stereo48k"] = root / "stereo48k.wav"
+    t = np.arange(48000) / 48000
+    stereo = np.stack([0.5 * np.sin(2 * np.pi * 440 * t), 0.25 * np.sin(2 * np.pi * 440 * t)],
+                      axis=1)
+    sf.write(c["stereo48k"], stereo, 48000, subtype="PCM_24")
+    c["flac"] = root / "tone.flac"
+    sf.write(c["flac"], 0.3 * np.sin(2 * np.pi * 300 * np.arange(8000) / 8000), 8000)
+    c["ogg"] = root / "tone.ogg"
+    sf.write(c["ogg"], 0.3 * np.sin(2 * np.pi * 300 * np.arange(16000) / 16000), 16000,
+             format="OGG", subtype="VORBIS")
+    c["silent"] = root / "silent.wav"
+    sf.write(c["silent"], np.zeros(16000, dtype=np.float32), 16000)
+    c["nan_audio"] = root / "nan.wav"
+    nan = np.zeros(1000, dtype=np.float32)
+    nan[10] = np.nan
+    nan[20] = np.inf
+    sf.write(c["nan_audio"], nan, 16000, subtype="FLOAT")
+    c["latin1_txt"] = root / "latin1.txt"
+    c["latin1_txt"].write_bytes("Café crème, naïve façade".encode("latin-1"))
+    c["missing"] = root / "does_not_exist.wav"
+    c["directory"] = root / "a_dir"
+    c["directory"].mkdir(exist_ok=True)
+    return c
+
+
+@pytest.fixture(scope="session")
+def nasty_corpus(tmp_path_factory):
+    """Paths of a generated corpus of bad and awkward inputs (see _write_nasty_corpus)."""
+    return _write_nasty_corpus(tmp_path_factory.mktemp("nasty"))

@@ -1,0 +1,7 @@
+"""``python -m mmfuse`` is the ``mmfuse`` command."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())
