@@ -1,0 +1,256 @@
+"""Saving and loading trained models with metadata, a checksum and version checks.
+
+A model file is a small container::
+
+    b"MMFUSE-MODEL\\n" | 8-byte big-endian header length | JSON header | payload
+
+The JSON header holds the metadata (library versions, classes, input columns and
+their kinds, creation time, user metadata), the payload format (``joblib`` or
+``skops``), its size and its SHA-256. :func:`load` checks size and checksum
+*before* deserialising, so a truncated or altered file gives a clear
+:class:`ModelFileError` instead of an unpickling traceback.
+
+``format='joblib'`` (default) pickles: load only files you trust.
+``format='skops'`` (``pip install 'mmfuse[safe]'``) stores a skops archive that
+:func:`load` opens without executing arbitrary code: only types skops trusts by
+default, mmfuse's own estimators, and the types you pass in ``trusted`` are
+allowed; anything else is refused with the list of offending types.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import io
+import json
+import os
+import platform
+import struct
+import tempfile
+import warnings
+from pathlib import Path
+
+__all__ = ["ModelFileError", "VersionMismatchWarning", "load", "read_metadata", "save"]
+
+MAGIC = b"MMFUSE-MODEL\n"
+FORMATS = ("joblib", "skops")
+_CONTAINER_VERSION = 1
+
+
+class ModelFileError(ValueError):
+    """A model file that is not an mmfuse model, is truncated, altered or unsafe."""
+
+
+class VersionMismatchWarning(UserWarning):
+    """The model was trained with other library versions than the ones loading it."""
+
+
+def _versions() -> dict:
+    import numpy  # noqa: PLC0415
+    import sklearn  # noqa: PLC0415
+
+    import mmfuse  # noqa: PLC0415
+
+    return {"mmfuse": mmfuse.__version__, "scikit-learn": sklearn.__version__,
+            "numpy": numpy.__version__, "python": platform.python_version()}
+
+
+def _kind_of(transformer) -> str | None:
+    mod = type(transformer).__module__
+    for kind in ("image", "audio", "text"):
+        if mod.startswith(f"mmfuse.{kind}"):
+            return kind
+    steps = getattr(transformer, "steps", None)  # a Pipeline: its first step decides
+    if steps:
+        return _kind_of(steps[0][1])
+    return None
+
+
+def describe_inputs(model) -> dict:
+    """``{column: kind}`` for the raw input columns a fitted model reads, where known."""
+    steps = getattr(model, "steps", None)
+    first = steps[0][1] if steps else model
+    for attr in ("transformers", "estimators"):
+        parts = getattr(first, attr, None)
+        if isinstance(parts, (list, tuple)) and parts and len(parts[0]) == 3:
+            out = {}
+            for _, est, col in parts:
+                cols = col if isinstance(col, (list, tuple)) else [col]
+                for c in cols:
+                    out[str(c)] = _kind_of(est)
+            return out
+    names = getattr(model, "feature_names_in_", None)
+    if names is not None:
+        return {str(n): None for n in names}
+    return {}
+
+
+def save(model, path, *, format="joblib", metadata=None, compress=3):
+    """Write ``model`` with metadata and a SHA-256 checksum; atomic (temp file + rename).
+
+    Parameters
+    ----------
+    model : estimator
+        A fitted estimator or pipeline.
+    path : str or os.PathLike
+        Destination file (conventionally ``.joblib`` or ``.skops``).
+    format : {'joblib', 'skops'}, default='joblib'
+    metadata : dict, optional
+        JSON-serialisable user metadata stored beside the automatic metadata.
+    compress : int, default=3
+        joblib compression level (0-9).
+
+    Returns
+    -------
+    header : dict
+        The metadata written (also available later through :func:`read_metadata`).
+    """
+    if format not in FORMATS:
+        raise ValueError(f"format must be one of {FORMATS}; got {format!r}")
+    buf = io.BytesIO()
+    if format == "joblib":
+        import joblib  # noqa: PLC0415
+
+        joblib.dump(model, buf, compress=compress)
+        payload = buf.getvalue()
+    else:
+        try:
+            import skops.io as sio  # noqa: PLC0415
+        except ImportError:
+            raise ImportError("format='skops' needs skops: pip install 'mmfuse[safe]'") from None
+        payload = sio.dumps(model)
+    try:
+        user = json.loads(json.dumps(metadata or {}))
+    except TypeError as exc:
+        raise TypeError(f"metadata must be JSON-serialisable: {exc}") from None
+    classes = getattr(model, "classes_", None)
+    header = {
+        "container_version": _CONTAINER_VERSION,
+        "format": format,
+        "payload_size": len(payload),
+        "sha256": hashlib.sha256(payload).hexdigest(),
+        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "versions": _versions(),
+        "estimator": f"{type(model).__module__}.{type(model).__qualname__}",
+        "classes": None if classes is None else [c.item() if hasattr(c, "item") else c
+                                                 for c in classes],
+        "inputs": describe_inputs(model),
+        "user": user,
+    }
+    head = json.dumps(header, default=str).encode("utf-8")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(MAGIC)
+            f.write(struct.pack(">Q", len(head)))
+            f.write(head)
+            f.write(payload)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return header
+
+
+def _read(path):
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ModelFileError(f"{path}: model file not found") from None
+    if not data.startswith(MAGIC):
+        raise ModelFileError(
+            f"{path}: not an mmfuse model file (no {MAGIC.strip().decode()} header). "
+            "Files written by mmfuse.save start with it; a plain joblib/pickle file can be "
+            "opened with joblib.load if you trust its source.")
+    pos = len(MAGIC)
+    if len(data) < pos + 8:
+        raise ModelFileError(f"{path}: model file is truncated (header incomplete)")
+    (n,) = struct.unpack(">Q", data[pos:pos + 8])
+    pos += 8
+    if len(data) < pos + n:
+        raise ModelFileError(f"{path}: model file is truncated (header incomplete)")
+    try:
+        header = json.loads(data[pos:pos + n].decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise ModelFileError(f"{path}: model file header is corrupt") from None
+    payload = data[pos + n:]
+    expected = header.get("payload_size")
+    if expected is None or len(payload) != expected:
+        state = "truncated" if expected is not None and len(payload) < expected else "altered"
+        raise ModelFileError(f"{path}: model file is {state}: expected {expected} payload "
+                             f"bytes, found {len(payload)}")
+    if hashlib.sha256(payload).hexdigest() != header.get("sha256"):
+        raise ModelFileError(f"{path}: checksum mismatch: the model file was altered or "
+                             "corrupted after it was written; retrain or restore it")
+    return header, payload
+
+
+def read_metadata(path) -> dict:
+    """The metadata header of a model file (verifies the checksum, loads nothing)."""
+    return _read(path)[0]
+
+
+def _check_versions(header, path):
+    saved = header.get("versions", {})
+    now = _versions()
+    diffs = [f"{k} {saved[k]} -> {now[k]}" for k in ("mmfuse", "scikit-learn", "numpy")
+             if k in saved and saved[k] != now[k]]
+    if diffs:
+        warnings.warn(f"{path}: model was trained with other library versions "
+                      f"({'; '.join(diffs)}); predictions may differ or fail. Retrain with "
+                      "the current versions to silence this.", VersionMismatchWarning,
+                      stacklevel=3)
+
+
+def _mmfuse_trusted(untrusted):
+    return [t for t in untrusted if t.startswith("mmfuse.")]
+
+
+def load(path, *, trusted=None):
+    """Load a model written by :func:`save`, after checking its size and checksum.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    trusted : list of str, optional
+        For skops files only: extra fully-qualified type names to allow (besides
+        what skops trusts by default and mmfuse's own classes). Types outside
+        this list are refused, never executed.
+
+    Returns
+    -------
+    model : estimator
+        ``model.mmfuse_metadata_`` is not set; use :func:`read_metadata` for it.
+
+    Raises
+    ------
+    ModelFileError
+        not an mmfuse file, truncated, altered, or (skops) holds untrusted types.
+    """
+    header, payload = _read(path)
+    _check_versions(header, path)
+    fmt = header.get("format")
+    if fmt == "joblib":
+        import joblib  # noqa: PLC0415
+
+        return joblib.load(io.BytesIO(payload))
+    if fmt == "skops":
+        try:
+            import skops.io as sio  # noqa: PLC0415
+        except ImportError:
+            raise ImportError(f"{path} is a skops model file: pip install 'mmfuse[safe]'") \
+                from None
+        untrusted = sio.get_untrusted_types(data=payload)
+        allowed = set(_mmfuse_trusted(untrusted)) | set(trusted or ())
+        refused = sorted(set(untrusted) - allowed)
+        if refused:
+            raise ModelFileError(f"{path}: refusing to load untrusted types {refused}; pass "
+                                 "trusted=[...] naming them if you trust this file")
+        return sio.loads(payload, trusted=sorted(allowed))
+    raise ModelFileError(f"{path}: unknown payload format {fmt!r}")
