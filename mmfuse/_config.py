@@ -25,13 +25,15 @@ import threading
 __all__ = ["collect_errors", "config_context", "get_config", "set_config", "show_progress"]
 
 _DEFAULTS = {"device": "auto", "progress": None, "working_memory": 256, "on_error": "raise"}
-_local = threading.local()
+# Process-wide rather than thread-local: extractors run inside joblib worker threads
+# (FeatureFusion(n_jobs=...), load_column(n_jobs=...)) and must see the caller's policy.
+_CONFIG = dict(_DEFAULTS)
+_SINKS: list = []
+_LOCK = threading.Lock()
 
 
 def _cfg() -> dict:
-    if not hasattr(_local, "config"):
-        _local.config = dict(_DEFAULTS)
-    return _local.config
+    return _CONFIG
 
 
 def get_config() -> dict:
@@ -91,22 +93,24 @@ def collect_errors():
     """Collect the input errors that extractors skip (``on_error='skip'``) in this block.
 
     Yields a list that receives every :class:`~mmfuse.io.MMFuseInputError`
-    reported with :func:`report_errors` while the block runs (in this thread)::
+    reported with :func:`report_errors` while the block runs (from any thread)::
 
         with config_context(on_error="skip"), collect_errors() as errors:
             y = model.predict(X)
         bad_rows = {e.row for e in errors}
     """
-    sinks = _local.__dict__.setdefault("sinks", [])
     sink = []
-    sinks.append(sink)
+    with _LOCK:
+        _SINKS.append(sink)
     try:
         yield sink
     finally:
-        sinks.remove(sink)
+        with _LOCK:
+            _SINKS.remove(sink)
 
 
 def report_errors(errors) -> None:
     """Hand skipped-row errors to every active :func:`collect_errors` block."""
-    for sink in _local.__dict__.get("sinks", []):
-        sink.extend(errors)
+    with _LOCK:
+        for sink in _SINKS:
+            sink.extend(errors)

@@ -15,6 +15,8 @@ import json
 import platform
 import sys
 
+import numpy as np
+
 __all__ = ["main"]
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -127,6 +129,109 @@ def _cmd_demo(args) -> int:
     return run_demo(out=args.out, quiet=args.quiet)
 
 
+def _load_model(path):
+    from mmfuse.persistence import load, read_metadata  # noqa: PLC0415
+
+    return load(path), read_metadata(path)
+
+
+def _cmd_score(args) -> int:
+    from mmfuse.scoring import score_manifest  # noqa: PLC0415
+
+    model, meta = _load_model(args.model)
+    summary = score_manifest(model, args.manifest, args.out, proba=args.proba,
+                             chunk_size=args.chunk_size, on_error=args.on_error,
+                             n_jobs=args.n_jobs, scheduler=args.scheduler,
+                             progress=False if args.quiet else None, metadata=meta)
+    if not args.quiet:
+        print(f"scored {summary.n_scored} of {summary.n_rows} rows in {summary.seconds:.1f} s "
+              f"({summary.rows_per_second:.0f} rows/s) -> {summary.out}")
+        if summary.errors_path:
+            print(f"{summary.n_errors} row(s) skipped; errors in {summary.errors_path}")
+    return EXIT_OK
+
+
+def _cmd_evaluate(args) -> int:
+    from mmfuse.datasets import load_manifest  # noqa: PLC0415
+    from mmfuse.report import evaluate_model  # noqa: PLC0415
+    from mmfuse.scoring import model_columns  # noqa: PLC0415
+
+    model, meta = _load_model(args.model)
+    cols = model_columns(model, meta)
+    frame = load_manifest(args.manifest, modalities=cols, require_label=True)
+    if args.split and "split" in frame.columns:
+        frame = frame[frame["split"] == args.split]
+    metrics = evaluate_model(model, frame[list(cols)], frame["label"].to_numpy(), args.report,
+                             title=f"mmfuse evaluation of {args.model}", source=args.manifest)
+    print(f"accuracy {metrics['accuracy']:.4f}, macro-F1 {metrics['macro_f1']:.4f} on "
+          f"{metrics['n_samples']} rows; report in {args.report}/index.html")
+    return EXIT_OK
+
+
+def _parse_params(pairs):
+    import ast  # noqa: PLC0415
+
+    params = {}
+    for pair in pairs or []:
+        if "=" not in pair:
+            raise SystemExit(f"mmfuse: --param expects key=value, got {pair!r}")
+        key, value = pair.split("=", 1)
+        try:
+            params[key.strip()] = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            params[key.strip()] = value
+    return params
+
+
+def _cmd_train(args) -> int:
+    import time  # noqa: PLC0415
+
+    from mmfuse.datasets import load_manifest  # noqa: PLC0415
+    from mmfuse.persistence import save  # noqa: PLC0415
+    from mmfuse.pipelines import build_recipe, load_recipe  # noqa: PLC0415
+
+    recipe = load_recipe(args.recipe)
+    model = build_recipe(recipe, _parse_params(args.param))
+    frame = load_manifest(args.data, require_label=True)
+    cols = [c for c in frame.attrs["modalities"]]
+    train = frame[frame["split"] == "train"] if "split" in frame.columns else frame
+    test = frame[frame["split"] == "test"] if "split" in frame.columns else frame.iloc[:0]
+    X, y = train[cols], train["label"].to_numpy()
+    info = {"recipe": args.recipe, "params": _parse_params(args.param),
+            "n_train": int(len(train))}
+    t0 = time.perf_counter()
+    if args.grid:
+        from sklearn.model_selection import GridSearchCV  # noqa: PLC0415
+
+        search = GridSearchCV(model, recipe.PARAM_GRID, cv=args.cv, n_jobs=args.n_jobs,
+                              error_score="raise")
+        search.fit(X, y)
+        model = search.best_estimator_
+        info.update(best_params={k: repr(v) for k, v in search.best_params_.items()},
+                    cv_score=float(search.best_score_))
+        print(f"grid search: best CV accuracy {search.best_score_:.4f} with "
+              f"{search.best_params_}")
+    else:
+        if args.cv and args.cv > 1:
+            from sklearn.model_selection import cross_val_score  # noqa: PLC0415
+
+            scores = cross_val_score(model, X, y, cv=args.cv, n_jobs=args.n_jobs)
+            info["cv_score"] = float(scores.mean())
+            print(f"{args.cv}-fold CV accuracy {scores.mean():.4f} +- {scores.std():.4f}")
+        model.fit(X, y)
+    info["fit_seconds"] = round(time.perf_counter() - t0, 3)
+    if len(test):
+        from mmfuse.report import coerce_labels  # noqa: PLC0415
+
+        acc = float(np.mean(model.predict(test[cols]) ==
+                            coerce_labels(test["label"].to_numpy(), model.classes_)))
+        info["test_accuracy"] = acc
+        print(f"test accuracy {acc:.4f} on {len(test)} rows (split == 'test')")
+    save(model, args.out, metadata=info)
+    print(f"model saved to {args.out}")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mmfuse",
@@ -145,6 +250,49 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="DIR", help="keep the best model and a results CSV here")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_demo)
+
+    p = sub.add_parser("train", help="fit a recipe on a manifest and save the model")
+    p.add_argument("--recipe", required=True,
+                   help="a recipe name from mmfuse.pipelines (av_digits, fashion, sms_spam, "
+                        "trimodal) or a path to a .py file with build() and PARAM_GRID")
+    p.add_argument("--data", required=True, metavar="MANIFEST", help="manifest CSV with "
+                   "modality columns and label (rows with split == 'test' are held out)")
+    p.add_argument("--out", required=True, metavar="MODEL", help="model file to write")
+    p.add_argument("--grid", action="store_true", help="grid-search the recipe's PARAM_GRID")
+    p.add_argument("--cv", type=int, default=3, help="folds for --grid or for a CV estimate")
+    p.add_argument("--param", action="append", metavar="KEY=VALUE",
+                   help="recipe parameter (build() keyword or nested set_params key)")
+    p.add_argument("--n-jobs", type=int, default=None)
+    p.set_defaults(func=_cmd_train)
+
+    p = sub.add_parser("score", help="batch-score a manifest with a saved model",
+                       description="Streams the manifest in chunks and writes predictions "
+                       "atomically (an interrupted run leaves no partial output).",
+                       epilog="Exit codes: 0 all rows scored (or skipped and reported with "
+                       "--on-error skip), 1 a row or the model file failed under "
+                       "--on-error raise (nothing written), 2 usage error.")
+    p.add_argument("model", help="model file written by mmfuse train / mmfuse.save")
+    p.add_argument("manifest", help="manifest CSV with the columns the model reads")
+    p.add_argument("--out", required=True, help="predictions .csv or .parquet")
+    p.add_argument("--proba", action="store_true", help="add proba_<class> columns")
+    p.add_argument("--chunk-size", type=int, default=1000, metavar="N")
+    p.add_argument("--on-error", choices=("raise", "skip"), default="raise",
+                   help="skip: score every good row, write bad ones to OUT.errors.csv")
+    p.add_argument("--n-jobs", type=int, default=None, metavar="N",
+                   help="score chunks in N parallel processes")
+    p.add_argument("--scheduler", default=None, metavar="local|ADDRESS",
+                   help="run chunks as Dask tasks: 'local' starts a LocalCluster on "
+                        "127.0.0.1, else the address of a running scheduler")
+    p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    p.set_defaults(func=_cmd_score)
+
+    p = sub.add_parser("evaluate", help="metrics, confusion matrix, per-modality "
+                       "contribution and an HTML report for a labelled manifest")
+    p.add_argument("model")
+    p.add_argument("manifest")
+    p.add_argument("--report", required=True, metavar="DIR")
+    p.add_argument("--split", default=None, help="only rows with this split value")
+    p.set_defaults(func=_cmd_evaluate)
     return parser
 
 
@@ -154,7 +302,18 @@ def main(argv=None) -> int:
     if not getattr(args, "command", None):
         parser.print_help()
         return EXIT_USAGE
-    return args.func(args)
+    from mmfuse.io import MMFuseInputError  # noqa: PLC0415
+    from mmfuse.persistence import ModelFileError  # noqa: PLC0415
+
+    try:
+        return args.func(args)
+    except (MMFuseInputError, ModelFileError) as exc:
+        print(f"mmfuse {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print(f"mmfuse {args.command}: interrupted; no partial output was written",
+              file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -111,26 +111,8 @@ def load_manifest(path, *, modalities=None, require_label=False, check_files=Tru
         problems.append(f"no modality column: name columns image*, audio* or text* "
                         f"(found {list(frame.columns)}) or pass modalities=")
 
-    base = path.parent
-    for col in frame.columns:  # empty cells -> None: a missing modality
-        frame[col] = pd.Series([None if is_missing(v) else v for v in frame[col].tolist()],
-                               index=frame.index, dtype=object)
-    ids = frame["id"].tolist() if "id" in frame.columns else list(range(len(frame)))
-    for col, kind in kinds.items():
-        if col not in frame.columns or kind == "text":
-            continue
-        resolved = []
-        for pos, (rid, cell) in enumerate(zip(ids, frame[col].tolist())):
-            if is_missing(cell) or str(cell).strip() == "":
-                resolved.append(None)
-                continue
-            p = Path(os.path.expanduser(str(cell).strip()))
-            p = p if p.is_absolute() else base / p
-            resolved.append(str(p))
-            if check_files and not p.is_file():
-                label = f"row {pos}" + (f" (id {rid})" if "id" in frame.columns else "")
-                problems.append(f"{label}, column {col!r}: {cell}: file not found")
-        frame[col] = pd.Series(resolved, index=frame.index, dtype=object)
+    frame, file_problems = resolve_paths(frame, path.parent, kinds, check_files=check_files)
+    problems += file_problems
     if problems:
         head = f"{len(problems)} problem(s) in the manifest"
         shown = problems[:50]
@@ -139,6 +121,38 @@ def load_manifest(path, *, modalities=None, require_label=False, check_files=Tru
     frame.attrs["modalities"] = kinds
     frame.attrs["source"] = str(path)
     return frame
+
+
+def resolve_paths(frame, base, kinds, *, check_files=True, row_offset=0):
+    """Make the image/audio paths of ``frame`` absolute and empty cells ``None``.
+
+    Returns ``(frame, problems)`` where ``problems`` lists every missing file as
+    ``"row R (id I), column 'c': cell: file not found"`` (when ``check_files``).
+    ``row_offset`` numbers rows of a later chunk of a manifest.
+    """
+    import pandas as pd  # noqa: PLC0415
+
+    problems = []
+    for col in frame.columns:  # empty cells -> None: a missing modality
+        frame[col] = pd.Series([None if is_missing(v) else v for v in frame[col].tolist()],
+                               index=frame.index, dtype=object)
+    ids = frame["id"].tolist() if "id" in frame.columns else None
+    for col, kind in kinds.items():
+        if col not in frame.columns or kind == "text":
+            continue
+        resolved = []
+        for pos, cell in enumerate(frame[col].tolist()):
+            if cell is None or str(cell).strip() == "":
+                resolved.append(None)
+                continue
+            p = Path(os.path.expanduser(str(cell).strip()))
+            p = p if p.is_absolute() else Path(base) / p
+            resolved.append(str(p))
+            if check_files and not p.is_file():
+                label = f"row {pos + row_offset}" + (f" (id {ids[pos]})" if ids else "")
+                problems.append(f"{label}, column {col!r}: {cell}: file not found")
+        frame[col] = pd.Series(resolved, index=frame.index, dtype=object)
+    return frame, problems
 
 
 # --------------------------------------------------------------------------- synthetic

@@ -1,0 +1,167 @@
+"""Batch scoring: streaming, atomic output, --on-error skip, parallel and Dask parity."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.compose import ColumnTransformer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+
+from mmfuse._base import load_items
+from mmfuse.io import MMFuseInputError, load_image
+from mmfuse.persistence import save
+from mmfuse.scoring import count_rows, score_manifest
+
+
+class ImageStats(BaseEstimator, TransformerMixin):
+    """A tiny real extractor: mean and std of the grey image (zero row when skipped)."""
+
+    def fit(self, X, y=None):
+        return self
+
+    def transform(self, X):
+        loaded, _ = load_items(X, load_image, default_column="image", max_side=64)
+        out = np.zeros((len(loaded.values), 2))
+        for i, v in enumerate(loaded.values):
+            if v is not None:
+                out[i] = v.mean(), v.std()
+        return out
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory, nasty_corpus):
+    root = tmp_path_factory.mktemp("score")
+    rng = np.random.default_rng(0)
+    rows = []
+    for i in range(40):
+        bright = i % 2
+        img = np.clip(rng.normal(0.25 + 0.5 * bright, 0.1, (16, 16)), 0, 1)
+        cv2.imwrite(str(root / f"img{i}.png"), (img * 255).astype(np.uint8))
+        rows.append({"id": f"s{i}", "image": f"img{i}.png", "label": bright})
+    train = pd.DataFrame(rows)
+    model = make_pipeline(ColumnTransformer([("img", ImageStats(), "image")]),
+                          LogisticRegression())
+    X = train[["image"]].assign(image=[str(root / p) for p in train.image])
+    model.fit(X, train.label)
+    save(model, root / "model.joblib")
+    # a scoring manifest with good rows and every kind of bad image row
+    bad = {"s_empty": nasty_corpus["empty_png"], "s_corrupt": nasty_corpus["corrupt_jpg"],
+           "s_missing": nasty_corpus["missing"], "s_dir": nasty_corpus["directory"]}
+    score_rows = [{"id": r["id"], "image": r["image"]} for r in rows]
+    for j, (k, p) in enumerate(bad.items()):
+        score_rows.insert(5 + 7 * j, {"id": k, "image": str(p)})
+    score_rows.append({"id": "s_tiny", "image": str(nasty_corpus["tiny_png"])})
+    score_rows.append({"id": "s_rgba", "image": str(nasty_corpus["rgba_png"])})
+    score_rows.append({"id": "s_16bit", "image": str(nasty_corpus["png16"])})
+    score_rows.append({"id": "s_huge", "image": str(nasty_corpus["huge_png"])})
+    pd.DataFrame(score_rows).to_csv(root / "score.csv", index=False)
+    pd.DataFrame([{"id": r["id"], "image": r["image"]} for r in rows]).to_csv(
+        root / "good.csv", index=False)
+    pd.DataFrame([{"id": "x", "picture": "a.png"}]).to_csv(root / "nocol.csv", index=False)
+    return {"root": root, "model": model, "X": X, "labels": train.label.to_numpy()}
+
+
+def _load(path):
+    return pd.read_parquet(path) if str(path).endswith(".parquet") else pd.read_csv(path)
+
+
+def test_skip_scores_every_good_row_and_reports_bad_ones(corpus):
+    from mmfuse.persistence import load
+
+    root = corpus["root"]
+    model = load(root / "model.joblib")
+    s = score_manifest(model, root / "score.csv", root / "out.csv", proba=True,
+                       chunk_size=7, on_error="skip")
+    out = _load(root / "out.csv")
+    assert s.n_rows == 48 and s.n_scored == 44 and s.n_errors == 4
+    bad_ids = {"s_empty", "s_corrupt", "s_missing", "s_dir"}
+    assert set(out.id) == {f"s{i}" for i in range(40)} | {"s_tiny", "s_rgba", "s_16bit",
+                                                          "s_huge"}
+    errs = pd.read_csv(s.errors_path)
+    assert set(errs.id) == bad_ids
+    causes = dict(zip(errs.id, errs.cause))
+    assert causes["s_empty"] == "file is empty (0 bytes)"
+    assert causes["s_missing"] == "file not found"
+    assert causes["s_corrupt"].startswith("cannot decode image")
+    assert set(errs.column) == {"image"} and errs.path.str.len().gt(0).all()
+    # each error names its manifest row number
+    manifest = pd.read_csv(root / "score.csv")
+    for _, e in errs.iterrows():
+        assert manifest.id[e.row] == e.id
+    # good rows get exactly the predictions of the in-memory model
+    good = out[out.id.str.match(r"^s\d+$")].sort_values("row")
+    expected = corpus["model"].predict_proba(corpus["X"])
+    np.testing.assert_allclose(good[["proba_0", "proba_1"]].to_numpy(), expected, atol=1e-12)
+    assert (good.prediction.to_numpy() == corpus["labels"]).mean() > 0.9
+
+
+def test_raise_stops_and_leaves_no_output(corpus):
+    from mmfuse.persistence import load
+
+    root = corpus["root"]
+    with pytest.raises(MMFuseInputError, match=r"^row 5, column 'image', .*empty\.png: file "
+                                               r"is empty"):
+        score_manifest(load(root / "model.joblib"), root / "score.csv", root / "r.csv",
+                       chunk_size=10)
+    assert not (root / "r.csv").exists()
+    assert not [p for p in os.listdir(root) if p.endswith(".partial")]
+
+
+def test_missing_manifest_column_is_a_clear_error(corpus):
+    from mmfuse.persistence import load
+
+    root = corpus["root"]
+    with pytest.raises(MMFuseInputError, match=r"manifest lacks column\(s\) \['image'\]"):
+        score_manifest(load(root / "model.joblib"), root / "nocol.csv", root / "n.csv")
+
+
+@pytest.mark.parametrize("how", [{"n_jobs": 2}, {"scheduler": "local", "n_jobs": 2}])
+def test_parallel_and_dask_outputs_identical(corpus, how):
+    from mmfuse.persistence import load
+
+    root = corpus["root"]
+    model = load(root / "model.joblib")
+    score_manifest(model, root / "score.csv", root / "serial.parquet", proba=True,
+                   chunk_size=9, on_error="skip")
+    name = "dask" if "scheduler" in how else "jobs"
+    score_manifest(model, root / "score.csv", root / f"{name}.parquet", proba=True,
+                   chunk_size=9, on_error="skip", **how)
+    pd.testing.assert_frame_equal(_load(root / "serial.parquet"),
+                                  _load(root / f"{name}.parquet"))
+    pd.testing.assert_frame_equal(pd.read_csv(root / "serial.parquet.errors.csv"),
+                                  pd.read_csv(root / f"{name}.parquet.errors.csv"))
+
+
+def test_cli_score_exit_codes_and_outputs(corpus, tmp_path):
+    root = corpus["root"]
+    # the model pickles ImageStats from this test module: make it importable in the child
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    run = lambda *a: subprocess.run([sys.executable, "-m", "mmfuse", *map(str, a)],  # noqa
+                                    capture_output=True, text=True, timeout=300, cwd=tmp_path,
+                                    env=env)
+    res = run("score", root / "model.joblib", root / "score.csv", "--out", tmp_path / "p.csv",
+              "--on-error", "skip", "--chunk-size", "5", "--quiet")
+    assert res.returncode == 0, res.stderr
+    assert count_rows(tmp_path / "p.csv") == 44
+    assert count_rows(tmp_path / "p.csv.errors.csv") == 4
+    res = run("score", root / "model.joblib", root / "score.csv", "--out", tmp_path / "q.csv")
+    assert res.returncode == 1
+    assert "mmfuse score: error: row 5, column 'image'" in res.stderr
+    assert not (tmp_path / "q.csv").exists()
+    # a model file truncated by one byte
+    data = (root / "model.joblib").read_bytes()
+    (tmp_path / "trunc.joblib").write_bytes(data[:-1])
+    res = run("score", tmp_path / "trunc.joblib", root / "good.csv", "--out", tmp_path / "t.csv")
+    assert res.returncode == 1 and "model file is truncated" in res.stderr
+    assert "Traceback" not in res.stderr
+    res = run("score", root / "model.joblib", root / "nocol.csv", "--out", tmp_path / "n.csv")
+    assert res.returncode == 1 and "manifest lacks column(s) ['image']" in res.stderr
+    res = run("score", root / "model.joblib")
+    assert res.returncode == 2
