@@ -1,14 +1,15 @@
 """Image features: batched HOG, SIFT (keypoint and dense, RootSIFT) and descriptor encoders.
 
-Names are imported lazily from :mod:`mmfuse.image.hog`, :mod:`mmfuse.image.sift`
+Names are imported lazily from ``mmfuse/image/_hog.py`` (private so that the
+module does not shadow the exported function ``hog``), :mod:`mmfuse.image.sift`
 and :mod:`mmfuse.image.encoding`.
 """
 
 import importlib
 
 _EXPORTS = {
-    "hog": "hog",
-    "HOGFeatures": "hog",
+    "hog": "_hog",
+    "HOGFeatures": "_hog",
     "dense_sift": "sift",
     "SIFTFeatures": "sift",
     "BoVWEncoder": "encoding",

@@ -1,0 +1,100 @@
+"""Batching helpers shared by the image extractors: memory-bounded chunks, uniform sizes.
+
+``n_items_per_chunk``
+    how many items of a given byte cost fit the ``working_memory`` budget.
+``iter_image_batches``
+    load a column of images batch by batch (``load_image`` under the configured
+    ``on_error`` policy, skipped errors reported as :func:`mmfuse._base.load_items`
+    does), so a long column never sits in memory decoded all at once.
+``n_rows``
+    the number of items in a column.
+``fit_to_size``
+    resize one image to an exact ``(rows, cols)`` keeping its aspect ratio
+    (``cv2.INTER_AREA`` when shrinking), centring it and padding the rest by
+    replicating the border pixels.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._base import as_column
+from .._config import get_config, report_errors
+from ..io import LoadedColumn, load_column, load_image
+
+__all__ = ["fit_to_size", "iter_image_batches", "n_items_per_chunk", "n_rows"]
+
+
+def n_items_per_chunk(bytes_per_item, working_memory_mib=None):
+    """Items per chunk so that a chunk's temporaries stay within ``working_memory`` MiB."""
+    if working_memory_mib is None:
+        working_memory_mib = get_config()["working_memory"]
+    budget = int(working_memory_mib) * 2 ** 20
+    return max(1, budget // max(1, int(bytes_per_item)))
+
+
+def iter_image_batches(X, *, batch_size, mode="gray", max_side=None, n_jobs=None,
+                       default_column=None):
+    """Yield ``(start, LoadedColumn, column)`` for consecutive batches of an image column.
+
+    Row labels in errors are those of :func:`mmfuse._base.as_column` (the pandas
+    index, or positions). Under ``on_error='skip'`` failed rows come back as
+    ``None`` with ``failed`` set and are reported to :func:`mmfuse.collect_errors`.
+    """
+    items, rows, name = as_column(X)
+    column = name if name is not None else default_column
+    on_error = get_config()["on_error"]
+    for start in range(0, len(items), batch_size):
+        stop = start + batch_size
+        loaded: LoadedColumn = load_column(
+            items[start:stop], load_image, column=column, rows=rows[start:stop],
+            on_error=on_error, n_jobs=n_jobs, mode=mode, max_side=max_side)
+        if loaded.errors:
+            report_errors(loaded.errors)
+        yield start, loaded, column
+
+
+def n_rows(X):
+    """Number of items in a column (as :func:`as_column` counts them)."""
+    return len(as_column(X)[0])
+
+
+def fit_to_size(img, size):
+    """``img`` (``(h, w)`` or ``(h, w, c)`` float32) resized and padded to ``size=(rows, cols)``.
+
+    The image is scaled by ``min(rows / h, cols / w)`` (so all of it is kept),
+    with ``cv2.INTER_AREA`` when shrinking and ``cv2.INTER_LINEAR`` when
+    enlarging, then centred; the margin is filled by replicating the edge pixels
+    (``cv2.BORDER_REPLICATE``), which adds no gradient, so padding creates no
+    spurious edges for HOG or SIFT. A uniform image (blank, 1x1) stays exactly
+    uniform.
+    """
+    import cv2  # noqa: PLC0415
+
+    rows, cols = size
+    h, w = img.shape[:2]
+    if (h, w) == (rows, cols):
+        return img
+    first = img[:1, :1]
+    if (img == first).all():
+        # uniform (blank, or 1x1): stay exactly uniform; interpolation would add
+        # 1-ulp ripples that block normalisation blows up into a random descriptor
+        return np.ascontiguousarray(np.broadcast_to(first, (rows, cols) + img.shape[2:]))
+    s = min(rows / h, cols / w)
+    nh = min(rows, max(1, round(h * s)))
+    nw = min(cols, max(1, round(w * s)))
+    if (nh, nw) != (h, w):
+        interp = cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR
+        out = cv2.resize(np.ascontiguousarray(img), (nw, nh), interpolation=interp)
+        if img.ndim == 3 and out.ndim == 2:
+            out = out[..., None]
+    else:
+        out = img
+    top = (rows - nh) // 2
+    left = (cols - nw) // 2
+    if (nh, nw) != (rows, cols):
+        out = cv2.copyMakeBorder(np.ascontiguousarray(out), top, rows - nh - top, left,
+                                 cols - nw - left, cv2.BORDER_REPLICATE)
+        if img.ndim == 3 and out.ndim == 2:
+            out = out[..., None]
+    return out

@@ -1,0 +1,457 @@
+"""Tests of mmfuse.image.hog (batched HOG, in _hog.py) and HOGFeatures (the transformer)."""
+
+import pickle
+import warnings
+
+import cv2
+import numpy as np
+import pytest
+from skimage import data
+from skimage.feature import hog as sk_hog
+from sklearn.base import clone
+from sklearn.utils import estimator_checks as ec
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from mmfuse import collect_errors, config_context
+from mmfuse._backend import asarray, to_numpy
+from mmfuse.image import HOGFeatures, hog
+from mmfuse.image._batch import fit_to_size, n_items_per_chunk
+from mmfuse.image._hog import _hog, hog_length
+from mmfuse.io import MMFuseInputError, MMFuseInputWarning
+
+NORMS = ["L1", "L1-sqrt", "L2", "L2-Hys"]
+
+
+# --------------------------------------------------------------------------- data
+
+def _crops(photo, n, size, seed):
+    """``n`` distinct natural-image crops of ``photo`` resized to ``size`` (float64 in [0, 1])."""
+    rng = np.random.default_rng(seed)
+    h, w = photo.shape[:2]
+    out = []
+    for _ in range(n):
+        s = int(rng.integers(min(h, w) // 4, min(h, w) // 2))
+        r, c = int(rng.integers(0, h - s)), int(rng.integers(0, w - s))
+        crop = cv2.resize(np.ascontiguousarray(photo[r:r + s, c:c + s]), size[::-1],
+                          interpolation=cv2.INTER_AREA)
+        out.append(crop.astype(np.float64) / 255.0)
+    return np.stack(out)
+
+
+@pytest.fixture(scope="module")
+def gray_batch():
+    """Six 67x93 crops of the 'camera' photograph (odd sizes: partial cells are dropped)."""
+    return _crops(data.camera(), 6, (67, 93), seed=0)
+
+
+@pytest.fixture(scope="module")
+def color_batch():
+    """Four 48x56 RGB crops of the 'astronaut' photograph."""
+    return _crops(data.astronaut(), 4, (48, 56), seed=1)
+
+
+def _reference(images, **kw):
+    kw.setdefault("cells_per_block", (2, 2))  # skimage's default is (3, 3), ours (2, 2)
+    return np.stack([sk_hog(im, feature_vector=True, **kw) for im in images])
+
+
+# --------------------------------------------------------------------------- hog(): parity
+
+@pytest.mark.parametrize("block_norm", NORMS)
+@pytest.mark.parametrize("orientations, ppc, cpb", [(9, (8, 8), (2, 2)),
+                                                     (7, (6, 5), (3, 2)),
+                                                     (12, (4, 4), (1, 1))])
+def test_float64_equals_skimage(gray_batch, block_norm, orientations, ppc, cpb):
+    kw = dict(orientations=orientations, pixels_per_cell=ppc, cells_per_block=cpb,
+              block_norm=block_norm)
+    ours = hog(gray_batch, **kw, device="cpu")
+    ref = _reference(gray_batch, **kw)
+    assert ours.dtype == np.float64 and ours.shape == ref.shape
+    np.testing.assert_allclose(ours, ref, rtol=0, atol=1e-5)
+
+
+@pytest.mark.parametrize("block_norm", NORMS)
+def test_color_float64_equals_skimage(color_batch, block_norm):
+    kw = dict(orientations=9, pixels_per_cell=(8, 8), cells_per_block=(2, 2),
+              block_norm=block_norm)
+    ours = hog(color_batch, **kw, channel_axis=-1, device="cpu")
+    ref = np.stack([sk_hog(im, **kw, channel_axis=-1) for im in color_batch])
+    np.testing.assert_allclose(ours, ref, rtol=0, atol=1e-5)
+    # the dominant channel matters: a grey conversion gives a different descriptor
+    assert np.abs(ours - hog(color_batch.mean(axis=-1), **kw)).max() > 1e-2
+
+
+def test_channel_axis_one_and_three_agree(color_batch):
+    last = hog(color_batch, channel_axis=-1)
+    np.testing.assert_allclose(hog(color_batch, channel_axis=3), last, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(hog(np.moveaxis(color_batch, -1, 1), channel_axis=1), last,
+                               rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("orientations", [4, 8, 9])
+def test_angles_exactly_on_bin_edges_are_binned_as_skimage(orientations):
+    """Ramps whose gradients sit exactly on 0/45/90/135 degrees (bin edges for 4 and 8 bins),
+    and pixels whose angle is a tiny negative number (falls in no bin in skimage)."""
+    r, c = np.mgrid[0:32, 0:32].astype(np.float64)
+    images = [r + c, r - c, 2 * r, 3 * c, np.abs(r - 16) + np.abs(c - 16),
+              ((r // 4 + c // 4) % 2), (r * 0.5 + c * 1e-18) % 7]
+    images = np.stack([im / im.max() for im in images])
+    images[-1, 3, :] -= 1e-17  # g_row of -1e-17 against a positive g_col
+    kw = dict(orientations=orientations, pixels_per_cell=(4, 4), cells_per_block=(2, 2))
+    ref = _reference(images, **kw)
+    np.testing.assert_allclose(hog(images, **kw), ref, rtol=0, atol=1e-5)
+    np.testing.assert_allclose(hog(images.astype(np.float32), **kw), ref, rtol=0, atol=1e-5)
+
+
+@pytest.mark.parametrize("block_norm", NORMS)
+def test_float32_fast_path_within_tolerance(block_norm):
+    images = np.concatenate([_crops(data.camera(), 10, (128, 128), seed=2),
+                             _crops(data.coffee()[..., 1], 10, (128, 128), seed=3)])
+    kw = dict(orientations=9, pixels_per_cell=(8, 8), cells_per_block=(2, 2),
+              block_norm=block_norm)
+    f64 = hog(images, **kw)
+    f32 = hog(images.astype(np.float32), **kw)
+    assert f32.dtype == np.float32
+    diff = np.abs(f32.astype(np.float64) - f64)
+    assert diff.max() <= 1e-2 and diff.mean() <= 1e-4
+
+
+def test_generic_namespace_path_equals_opencv_path(gray_batch, color_batch):
+    """The code the GPU runs (written against xp) gives the CPU (OpenCV) result."""
+    for images, axis in ((gray_batch, None), (color_batch, -1)):
+        for dtype, tol in ((np.float64, 1e-12), (np.float32, 1e-5)):
+            kw = dict(orientations=9, pixels_per_cell=(6, 6), cells_per_block=(2, 2),
+                      block_norm="L2-Hys", channel_axis=axis, device="cpu")
+            a = _hog(images.astype(dtype), **kw, use_cv2=True)
+            b = _hog(images.astype(dtype), **kw, use_cv2=False)
+            np.testing.assert_allclose(a, b, rtol=0, atol=tol)
+
+
+def test_float32_ripples_at_the_0_180_degree_edge_keep_their_vote():
+    """A vertical edge whose rows differ by one float32 ulp (as a resize leaves them):
+    g_row = -ulp puts the angle a hair below 180 degrees. skimage (gradients cast to
+    float64) votes it into the last bin; both of our float32 paths must too, not drop it."""
+    edge = np.where(np.arange(32) < 16, np.float32(0.299), np.float32(1.0))
+    img = np.tile(edge, (32, 1)).astype(np.float32)
+    img[1::2] = np.nextafter(img[1::2], np.float32(0))
+    images = img[None]
+    ref = _reference(images, pixels_per_cell=(8, 8))  # skimage on the float32 image
+    for use_cv2 in (True, False):
+        ours = _hog(images, orientations=9, pixels_per_cell=(8, 8), cells_per_block=(2, 2),
+                    block_norm="L2-Hys", channel_axis=None, device="cpu", use_cv2=use_cv2)
+        np.testing.assert_allclose(ours, ref, rtol=0, atol=1e-5)
+
+
+def test_batch_equals_per_image_and_chunking_changes_nothing(gray_batch):
+    whole = hog(gray_batch)
+    single = np.concatenate([hog(im[None]) for im in gray_batch])
+    np.testing.assert_allclose(whole, single, rtol=0, atol=1e-15)
+    with config_context(working_memory=1):  # 1 MiB: chunks of a few images
+        assert n_items_per_chunk(67 * 93 * 8 * 12) < len(gray_batch) * 2
+        chunked = hog(np.concatenate([gray_batch] * 4))
+    np.testing.assert_allclose(chunked, np.concatenate([whole] * 4), rtol=0, atol=1e-15)
+
+
+@pytest.mark.parametrize("dtype, expected", [(np.float16, np.float32), (np.float32, np.float32),
+                                             (np.float64, np.float64), (np.uint8, np.float64)])
+def test_output_dtype_follows_skimage(dtype, expected):
+    images = (np.random.default_rng(0).random((2, 16, 16)) * 200).astype(dtype)
+    out = hog(images)
+    assert out.dtype == expected
+    ref = _reference(images.astype(np.float64))
+    np.testing.assert_allclose(out, ref, atol=1e-2 if expected == np.float32 else 1e-5)
+
+
+def test_blank_and_uniform_images_give_zero_vectors():
+    images = np.stack([np.zeros((16, 16)), np.full((16, 16), 0.7)])
+    out = hog(images)
+    assert out.shape == (2, hog_length((16, 16))) and not out.any()
+    np.testing.assert_array_equal(out, _reference(images))
+
+
+def test_length_and_block_order_match_skimage():
+    assert hog_length((128, 128)) == 15 * 15 * 2 * 2 * 9 == 8100
+    assert hog_length((28, 28), 9, (4, 4), (2, 2)) == 1296
+    assert hog_length((8, 8), 9, (8, 8), (2, 2)) == 0
+
+
+def test_errors_name_the_fix():
+    with pytest.raises(ValueError, match="at least 16 rows and 16 cols"):
+        hog(np.zeros((1, 15, 40)))
+    with pytest.raises(ValueError, match="set channel_axis=-1"):
+        hog(np.zeros((1, 16, 16, 3)))
+    with pytest.raises(ValueError, match=r"needs a colour batch of shape \(N, H, W, C\)"):
+        hog(np.zeros((1, 16, 16)), channel_axis=-1)
+    with pytest.raises(ValueError, match="block_norm must be one of"):
+        hog(np.zeros((1, 16, 16)), block_norm="L3")
+    with pytest.raises(ValueError, match="pixels_per_cell must be a pair of positive integers"):
+        hog(np.zeros((1, 16, 16)), pixels_per_cell=(0, 8))
+    with pytest.raises(ValueError, match="orientations must be a positive integer"):
+        hog(np.zeros((1, 16, 16)), orientations=0)
+    with pytest.raises(ValueError, match="device must be one of"):
+        hog(np.zeros((1, 16, 16)), device="tpu")
+
+
+def test_hog_is_the_function_after_its_module_is_imported():
+    import mmfuse.image
+    import mmfuse.image._hog  # noqa: F401  (must not shadow the exported function)
+
+    assert callable(mmfuse.image.hog) and mmfuse.image.hog.__name__ == "hog"
+
+    x = np.random.default_rng(0).random((2, 16, 16))
+    np.testing.assert_allclose(mmfuse.image.hog(x), _hog(
+        x, orientations=9, pixels_per_cell=(8, 8), cells_per_block=(2, 2),
+        block_norm="L2-Hys", channel_axis=None, device="auto"), rtol=0, atol=1e-12)
+
+
+def test_gpu_equals_cpu(device, gray_batch, color_batch):
+    """CuPy in, CuPy out; equal to the CPU result within 1e-4 relative (float64)."""
+    for images, axis in ((gray_batch, None), (color_batch, -1)):
+        cpu = hog(images, channel_axis=axis, device="cpu")
+        on_device = hog(asarray(images, device), channel_axis=axis, device=device)
+        np.testing.assert_allclose(to_numpy(on_device), cpu, rtol=1e-4, atol=1e-7)
+        # a NumPy batch computed on the device comes back as NumPy
+        assert isinstance(hog(images, channel_axis=axis, device=device), np.ndarray)
+
+
+# --------------------------------------------------------------------------- HOGFeatures
+
+def test_transformer_equals_hog_on_sized_images():
+    images = _crops(data.camera(), 5, (32, 48), seed=4).astype(np.float32)
+    hf = HOGFeatures(image_size=(32, 48), pixels_per_cell=(8, 8), device="cpu")
+    X = hf.fit_transform(list(images))
+    assert X.dtype == np.float32 and X.shape == (5, hog_length((32, 48)))
+    np.testing.assert_allclose(X, hog(images), rtol=0, atol=1e-6)  # float32 rounding
+    ref = _reference(images.astype(np.float64), pixels_per_cell=(8, 8),
+                     cells_per_block=(2, 2))
+    assert np.abs(X - ref).max() <= 1e-2
+    names = hf.get_feature_names_out()
+    assert names.tolist()[:2] == ["hog0", "hog1"] and len(names) == X.shape[1]
+
+
+def test_color_transformer_uses_the_dominant_channel():
+    images = (_crops(data.astronaut(), 3, (32, 32), seed=5) * 255).round().astype(np.uint8)
+    X = HOGFeatures(image_size=(32, 32), color=True, device="cpu").fit_transform(list(images))
+    ref = np.stack([sk_hog(im / 255.0, cells_per_block=(2, 2), channel_axis=-1)
+                    for im in images])
+    assert np.abs(X - ref).max() <= 1e-2 and np.abs(X - ref).mean() <= 1e-4
+
+
+def test_letterbox_keeps_aspect_and_pads_with_replicated_edges():
+    rng = np.random.default_rng(0)
+    img = rng.random((40, 80)).astype(np.float32)
+    out = fit_to_size(img, (64, 64))
+    assert out.shape == (64, 64)
+    inner = cv2.resize(img, (64, 32), interpolation=cv2.INTER_AREA)
+    np.testing.assert_array_equal(out[16:48], inner)            # centred, aspect kept
+    np.testing.assert_array_equal(out[:16], np.repeat(inner[:1], 16, axis=0))
+    np.testing.assert_array_equal(out[48:], np.repeat(inner[-1:], 16, axis=0))
+    tall = fit_to_size(rng.random((30, 10, 3)).astype(np.float32), (12, 12))
+    assert tall.shape == (12, 12, 3)
+    assert fit_to_size(img, (40, 80)) is img                  # right size: untouched
+    # padding adds no gradient: a blank image stays blank whatever its shape
+    with pytest.warns(MMFuseInputWarning, match="rows 0: image has no gradient"):
+        assert not HOGFeatures(image_size=(32, 32)).fit_transform([np.ones((5, 30))]).any()
+
+
+def test_items_as_paths_bytes_and_arrays_agree(tmp_path):
+    rng = np.random.default_rng(1)
+    img = (rng.random((50, 70, 3)) * 255).astype(np.uint8)
+    path = tmp_path / "x.png"
+    cv2.imwrite(str(path), img[..., ::-1])  # cv2 writes BGR
+    png = path.read_bytes()
+    hf = HOGFeatures(image_size=(32, 32)).fit([img])
+    X = hf.transform([str(path), path, png, img])
+    for row in X[1:]:
+        np.testing.assert_allclose(row, X[0], atol=1e-6)
+    assert X[0].any()
+
+
+def test_missing_items_give_nan_rows_and_bad_items_name_their_row(tmp_path):
+    import pandas as pd
+
+    good = np.random.default_rng(2).random((20, 20))
+    hf = HOGFeatures(image_size=(16, 16))
+    X = hf.fit_transform([good, None, float("nan"), good])
+    assert np.isnan(X[1]).all() and np.isnan(X[2]).all()
+    assert not np.isnan(X[[0, 3]]).any() and X[0].any()
+
+    col = pd.Series([good, str(tmp_path / "nope.png"), b"not an image"], index=[10, 11, 12],
+                    name="photo")
+    with pytest.raises(MMFuseInputError, match=r"row 11, column 'photo', .*nope.png: file not "
+                                               r"found"):
+        hf.transform(col)
+    with config_context(on_error="skip"), collect_errors() as errors:
+        X = hf.transform(col)
+    assert [e.row for e in errors] == [11, 12]
+    assert X[0].any() and not X[1:].any() and not np.isnan(X).any()
+
+
+def test_awkward_images_from_the_nasty_corpus(nasty_corpus):
+    hf = HOGFeatures(image_size=(32, 32)).fit([nasty_corpus["jpg"]])
+    with pytest.warns(MMFuseInputWarning, match=r"rows 1: image has no gradient"):
+        X = hf.transform([nasty_corpus["rgba_png"], nasty_corpus["tiny_png"],
+                          nasty_corpus["png16"], nasty_corpus["huge_png"],
+                          nasty_corpus["jpg"]])
+    assert X.shape == (5, hog_length((32, 32))) and np.isfinite(X).all()
+    assert not X[1].any()                         # 1x1 image: zero vector, with the warning
+    assert X[0].any() and X[2].any() and X[4].any()
+    assert X[3].any()                             # 6000x6000 lines: downscaled, still edges
+    # RGBA over white: the red half-opaque image equals the composited RGB one
+    rgb = np.ones((32, 48, 3), np.float32)
+    rgb[:, :24] = [1.0, 0.0, 0.0]
+    np.testing.assert_allclose(X[0], hf.transform([rgb])[0], atol=1e-6)
+    # 16-bit PNG: the file gives the features of its uint16 pixels passed as an array
+    ramp = np.tile(np.linspace(0, 65535, 40).astype(np.uint16), (20, 1))
+    np.testing.assert_allclose(X[2], hf.transform([ramp])[0], atol=1e-6)
+    with pytest.raises(MMFuseInputError, match=r"row 0, .*corrupt.jpg: cannot decode image"):
+        hf.transform([nasty_corpus["corrupt_jpg"]])
+
+
+def test_huge_images_are_downscaled_while_loading(monkeypatch):
+    from mmfuse import io
+
+    seen = []
+    original = io.load_image
+
+    def spy(item, mode="gray", *, max_side=None, row=None, column=None):
+        seen.append(max_side)
+        return original(item, mode, max_side=max_side, row=row, column=column)
+
+    monkeypatch.setattr("mmfuse.image._batch.load_image", spy)
+    big = np.zeros((3000, 2000), np.uint8)
+    big[::40] = 255
+    X = HOGFeatures(image_size=(64, 48)).fit_transform([big])
+    assert seen == [256] and X.any()
+
+
+def test_pipeline_grid_search_clone_pickle_and_pandas_output():
+    import pandas as pd
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.pipeline import make_pipeline
+    from sklearn.svm import SVC
+
+    rng = np.random.default_rng(3)
+    r, c = np.mgrid[0:24, 0:24]
+    horizontal = [np.clip((np.sin(r / 2 + rng.random() * 6) + 1) / 2 + rng.normal(0, .05, r.shape),
+                          0, 1) for _ in range(12)]
+    vertical = [np.clip((np.sin(c / 2 + rng.random() * 6) + 1) / 2 + rng.normal(0, .05, r.shape),
+                        0, 1) for _ in range(12)]
+    X = pd.DataFrame({"image": horizontal + vertical})
+    y = np.array([0] * 12 + [1] * 12)
+    pipe = make_pipeline(HOGFeatures(image_size=(24, 24)), SVC())
+    grid = GridSearchCV(pipe, {"hogfeatures__orientations": [4, 9]}, cv=3).fit(X, y)
+    assert grid.best_score_ == 1.0
+    hf = grid.best_estimator_[0]
+    assert hf.n_features_in_ == 1 and list(hf.feature_names_in_) == ["image"]
+
+    hf2 = pickle.loads(pickle.dumps(hf))
+    # float32 sums may round differently with memory alignment: compare to 1e-6
+    np.testing.assert_allclose(hf2.transform(X), hf.transform(X), rtol=0, atol=1e-6)
+    cl = clone(hf)
+    assert cl.get_params() == hf.get_params() and not hasattr(cl, "n_features_out_")
+
+    out = HOGFeatures(image_size=(24, 24)).set_output(transform="pandas").fit_transform(X)
+    assert isinstance(out, pd.DataFrame) and list(out.columns[:2]) == ["hog0", "hog1"]
+    assert out.dtypes.iloc[0] == np.float32
+
+
+def test_numeric_stack_input():
+    images = np.random.default_rng(4).random((3, 20, 20))
+    X = HOGFeatures(image_size=(20, 20), pixels_per_cell=(4, 4)).fit_transform(images)
+    np.testing.assert_allclose(X, hog(images.astype(np.float32), pixels_per_cell=(4, 4)),
+                               rtol=0, atol=1e-6)
+    threaded = HOGFeatures(image_size=(20, 20), pixels_per_cell=(4, 4), n_jobs=2)
+    np.testing.assert_allclose(threaded.fit_transform(images), X, rtol=0, atol=1e-6)
+
+
+def test_parameter_errors():
+    with pytest.raises(ValueError, match="The 'block_norm' parameter of HOGFeatures must be"):
+        HOGFeatures(block_norm="L3").fit([np.zeros((8, 8))])
+    with pytest.raises(ValueError, match=r"image_size should be at least \(16, 16\)"):
+        HOGFeatures(image_size=(12, 40)).fit([np.zeros((8, 8))])
+    with pytest.raises(ValueError, match="image_size must be a pair of positive integers"):
+        HOGFeatures(image_size=(0, 32)).fit([np.zeros((8, 8))])
+    with pytest.raises(ValueError, match="got 0 items"):
+        HOGFeatures().fit([])
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        HOGFeatures().transform([np.zeros((8, 8))])
+
+
+def test_progress_bar_over_batches(capsys, monkeypatch):
+    monkeypatch.delenv("TQDM_DISABLE", raising=False)
+    images = [np.random.default_rng(i).random((16, 16)) for i in range(5)]
+    with config_context(working_memory=1):
+        HOGFeatures(image_size=(128, 128), progress=True).fit_transform(images)
+    assert "HOG" in capsys.readouterr().err
+
+
+def test_mnist_subset_hog_svc(shared_datasets):
+    """Fast subset of benchmarks/eval_mnist_hog.py (full run: 0.987 on 6,000/1,000)."""
+    from sklearn.pipeline import make_pipeline
+    from sklearn.svm import SVC
+
+    d = np.load(shared_datasets / "mnist" / "mnist_subset.npz")
+    model = make_pipeline(HOGFeatures(image_size=(28, 28), pixels_per_cell=(4, 4)),
+                          SVC(C=10))
+    model.fit(d["x_train"][:1500], d["y_train"][:1500])
+    acc = (model.predict(d["x_test"][:500]) == d["y_test"][:500]).mean()
+    assert acc >= 0.95
+
+
+# --------------------------------------------------------------------------- sklearn checks
+
+API_CHECKS = [
+    "check_estimator_cloneable",
+    "check_estimator_tags_renamed",
+    "check_valid_tag_types",
+    "check_estimator_repr",
+    "check_no_attributes_set_in_init",
+    "check_do_not_raise_errors_in_init_or_set_params",
+    "check_mixin_order",
+    "check_parameters_default_constructible",
+    "check_get_params_invariance",
+    "check_set_params",
+]
+
+#: data-driven checks: they feed (n_samples, n_features) arrays of standard-normal floats,
+#: which are neither a column of images nor pixels in [0, 1]; their intent is tested above.
+EXPECTED_NOT_APPLICABLE = {
+    "check_fit_score_takes_y": "numeric 2-D X; y is accepted and ignored "
+                               "(test_pipeline_grid_search_clone_pickle_and_pandas_output)",
+    "check_estimators_overwrite_params": "numeric X; see test_pipeline_grid_search_...",
+    "check_dont_overwrite_parameters": "numeric X; fit sets only n_features_out_ (and "
+                                       "n_features_in_ for a DataFrame)",
+    "check_estimators_fit_returns_self": "numeric X; fit returns self (docstring example)",
+    "check_estimators_unfitted": "numeric X; see test_parameter_errors (NotFittedError)",
+    "check_n_features_in_after_fitting": "an image column has no n_features_in_ unless it "
+                                         "is a one-column DataFrame (test_pipeline_...)",
+    "check_transformer_general": "numeric X; see test_transformer_equals_hog_on_sized_images",
+    "check_estimators_pickle": "numeric X; see test_pipeline_grid_search_clone_pickle_...",
+    "check_transformer_preserve_dtypes": "output is float32 by design (preserves_dtype=[])",
+}
+
+
+@parametrize_with_checks([HOGFeatures()])
+def test_parametrize_with_checks(estimator, check):
+    """With string/3-D input tags scikit-learn yields only the cloneable check."""
+    check(estimator)
+
+
+@pytest.mark.parametrize("check_name", API_CHECKS)
+def test_sklearn_api_check(check_name):
+    getattr(ec, check_name)("HOGFeatures", HOGFeatures())
+
+
+def test_tags_describe_an_image_column_transformer():
+    from sklearn.utils import get_tags
+
+    tags = get_tags(HOGFeatures())
+    assert tags.input_tags.string and tags.input_tags.three_d_array
+    assert not tags.input_tags.two_d_array and tags.input_tags.allow_nan
+    assert tags.transformer_tags.preserves_dtype == []
+    with warnings.catch_warnings(record=True):
+        warnings.simplefilter("always")
+        assert list(ec._yield_all_checks(HOGFeatures(), legacy=True)) == []
