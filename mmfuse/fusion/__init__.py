@@ -1,0 +1,15 @@
+"""Multimodal fusion at feature level and at model level.
+
+:class:`FeatureFusion`
+    early fusion: one transformer per modality, per-block normalisation, then
+    concat / weighted / sum / average / product / tensor fusion.
+:class:`LateFusionClassifier`
+    late fusion: one classifier per modality, probabilities combined by the
+    rules of Kittler et al. (1998), learned weights or stacking, with missing
+    modalities renormalised away.
+"""
+
+from .early import MAX_TENSOR_FEATURES, FeatureFusion
+from .late import RULES, LateFusionClassifier, combine
+
+__all__ = ["MAX_TENSOR_FEATURES", "RULES", "FeatureFusion", "LateFusionClassifier", "combine"]

@@ -1,0 +1,360 @@
+"""Block plumbing shared by the fusers: column selection, missing rows, normalisation, projection.
+
+A *block* is what one ``(name, transformer_or_estimator, column)`` entry of a
+fuser sees: the raw column(s) it selects from ``X``, the rows where that
+modality is absent (``None``/NaN in the raw column), and, for
+:class:`~mmfuse.fusion.FeatureFusion`, the per-block normaliser and projector
+fitted on the rows where it is present.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.utils import _safe_indexing
+from sklearn.utils.validation import check_array
+
+from ..io import MMFuseInputError, is_missing
+
+__all__ = [
+    "BlockPost",
+    "check_fusion_input",
+    "missing_rows",
+    "row_labels",
+    "scatter_rows",
+    "select_column",
+    "take_rows",
+    "to_2d",
+    "validate_entries",
+]
+
+
+# ------------------------------------------------------------------ input and columns
+
+def check_fusion_input(X):
+    """Leave DataFrames, arrays and sparse matrices as they are; make lists 2-D object arrays.
+
+    Like :class:`~sklearn.compose.ColumnTransformer`, only non-array inputs
+    (lists of rows) go through :func:`~sklearn.utils.check_array`, with NaN
+    allowed because NaN marks a missing modality.
+    """
+    if sp.issparse(X):
+        X = X.tocsr()
+    elif not (hasattr(X, "iloc") or (hasattr(X, "__array__") and hasattr(X, "shape"))):
+        X = check_array(X, ensure_all_finite="allow-nan", dtype=object)
+    if getattr(X, "ndim", 2) != 2:
+        raise ValueError(
+            f"Expected a 2D array, got an array of shape {X.shape} instead. Reshape your data "
+            "either using X.reshape(-1, 1) if it holds a single modality column, or pass a "
+            "DataFrame with one column per modality")
+    if X.shape[0] < 1:
+        raise ValueError(f"Found array with 0 sample(s) (shape={X.shape}) while a minimum of "
+                         "1 is required.")
+    if X.shape[1] < 1:
+        raise ValueError(f"Found array with 0 feature(s) (shape={X.shape}) while a minimum "
+                         "of 1 is required.")
+    return X
+
+
+def select_column(X, column):
+    """The raw input of one block.
+
+    ``column`` follows :class:`~sklearn.compose.ColumnTransformer`: a scalar
+    (column name or integer position) gives a 1-D column (a pandas Series for a
+    DataFrame, which is what the mmfuse extractors take); a list, slice or
+    boolean mask gives a 2-D block; a callable is called on ``X`` and must
+    return one of those.
+    """
+    key = column(X) if callable(column) else column
+    try:
+        return _safe_indexing(X, key, axis=1)
+    except (ValueError, IndexError, KeyError) as exc:
+        raise ValueError(f"cannot select column(s) {key!r} from the input: {exc}") from exc
+
+
+def n_rows(Xb) -> int:
+    return Xb.shape[0] if hasattr(Xb, "shape") else len(Xb)
+
+
+def row_labels(Xb):
+    """Row labels for error messages: the pandas index where there is one, else positions."""
+    if hasattr(Xb, "index") and hasattr(Xb, "iloc"):
+        return list(Xb.index)
+    return list(range(n_rows(Xb)))
+
+
+def missing_rows(Xb) -> np.ndarray:
+    """Boolean mask of the rows where the block's modality is absent.
+
+    A 1-D column is missing where its item is ``None``/NaN/``pd.NA``
+    (:func:`mmfuse.io.is_missing`); a multi-column block is missing where
+    *every* cell of the row is. Sparse blocks are never missing (an all-zero
+    sparse row is a value, not an absence).
+    """
+    if sp.issparse(Xb):
+        return np.zeros(Xb.shape[0], dtype=bool)
+    if hasattr(Xb, "iloc"):  # Series or DataFrame
+        values = Xb.to_numpy()
+    elif isinstance(Xb, np.ndarray):
+        values = Xb
+    else:  # a list of items
+        return np.fromiter((is_missing(v) for v in Xb), dtype=bool, count=len(Xb))
+    if values.ndim > 1 and values.shape[1] == 0:  # no column: let the transformer complain
+        return np.zeros(len(values), dtype=bool)
+    if values.dtype.kind in "fc":
+        nan = np.isnan(values)
+        return nan if nan.ndim == 1 else nan.reshape(len(nan), -1).all(axis=1)
+    if values.dtype.kind in "iub":
+        return np.zeros(len(values), dtype=bool)
+    if values.ndim == 1:
+        return np.fromiter((is_missing(v) for v in values), dtype=bool, count=len(values))
+    flat = values.reshape(len(values), -1)
+    return np.array([all(is_missing(v) for v in row) for row in flat], dtype=bool)
+
+
+def take_rows(Xb, rows):
+    """Rows of a block (keeps pandas index labels so extractor errors name real rows)."""
+    return _safe_indexing(Xb, rows, axis=0)
+
+
+def to_2d(Z, name):
+    """A transformer's output as a 2-D ndarray or CSR matrix, or an error naming the block."""
+    if hasattr(Z, "iloc"):  # set_output(transform='pandas') inside a block
+        Z = Z.to_numpy()
+    if sp.issparse(Z):
+        return Z.tocsr()
+    Z = np.asarray(Z)
+    if Z.ndim == 1:
+        Z = Z.reshape(-1, 1)
+    if Z.ndim != 2:
+        raise ValueError(f"the transformer of block {name!r} returned an array of shape "
+                         f"{Z.shape}; a 2-D (n_samples, n_features) output is required")
+    if Z.dtype.kind == "O":
+        try:
+            Z = Z.astype(np.float64)
+        except (TypeError, ValueError):
+            pass
+    if Z.dtype.kind not in "fiub":
+        raise ValueError(f"the transformer of block {name!r} returned dtype {Z.dtype}; "
+                         "numeric features are required")
+    if Z.dtype.kind != "f":
+        Z = Z.astype(np.float64)
+    return Z
+
+
+def scatter_rows(Zp, present, fill):
+    """The full block: rows of ``Zp`` where ``present``, ``fill`` (a 1-D row) elsewhere."""
+    n = present.shape[0]
+    if present.all():
+        return Zp
+    missing = np.flatnonzero(~present)
+    order = np.empty(n, dtype=np.intp)
+    order[np.flatnonzero(present)] = np.arange(Zp.shape[0])
+    order[missing] = Zp.shape[0] + np.arange(missing.size)
+    F = np.broadcast_to(np.asarray(fill, dtype=Zp.dtype), (missing.size, Zp.shape[1]))
+    if sp.issparse(Zp):
+        return sp.vstack([Zp, sp.csr_matrix(F)], format="csr")[order]
+    return np.concatenate([Zp, F], axis=0)[order]
+
+
+def validate_entries(entries, *, kind, allow_strings=("drop", "passthrough")):
+    """Check a list of ``(name, estimator, column)`` triples; return the names.
+
+    Errors name the offending entry and what is expected.
+    """
+    if not isinstance(entries, (list, tuple)) or not entries:
+        raise ValueError(f"{kind} must be a non-empty list of (name, {kind[:-1]}, column) "
+                         f"tuples; got {entries!r}")
+    names = []
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, tuple) or len(entry) != 3:
+            raise ValueError(f"{kind}[{i}] must be a (name, {kind[:-1]}, column) tuple; "
+                             f"got {entry!r}")
+        name, est, _ = entry
+        if not isinstance(name, str):
+            raise ValueError(f"{kind}[{i}]: the name must be a str; got {name!r}")
+        if isinstance(est, str):
+            if est not in allow_strings:
+                raise ValueError(f"{kind}[{i}] ({name!r}): {est!r} is not an estimator"
+                                 + (f"; the only strings allowed are {allow_strings}"
+                                    if allow_strings else ""))
+        elif isinstance(est, type):
+            raise TypeError(f"{kind}[{i}] ({name!r}): expected an instance "
+                            f"({est.__name__}()), got the class {est.__name__}")
+        names.append(name)
+    return names
+
+
+# ------------------------------------------------------------------ cache keys
+
+def fingerprint(obj) -> str:
+    """A content hash of a block's raw input or of an (unfitted) transformer, for caching.
+
+    Columns of items (object Series of arrays, ``(y, sr)`` tuples, strings, paths)
+    are hashed item by item with BLAKE2b over the array bytes, which is many
+    times faster than pickling them through :func:`joblib.hash`; anything else
+    goes to :func:`joblib.hash`. Paths are hashed as strings: a file edited in
+    place keeps its key (clear the cache).
+    """
+    import hashlib  # noqa: PLC0415
+
+    import joblib  # noqa: PLC0415
+
+    h = hashlib.blake2b(digest_size=16)
+
+    def feed(x):
+        if isinstance(x, np.ndarray) and x.dtype != object:
+            h.update(f"a{x.dtype.str}{x.shape}".encode())
+            h.update(np.ascontiguousarray(x).tobytes())
+        elif isinstance(x, str):
+            h.update(b"s%d:" % len(x))
+            h.update(x.encode("utf-8", "surrogatepass"))
+        elif isinstance(x, bytes):
+            h.update(b"b%d:" % len(x))
+            h.update(x)
+        elif isinstance(x, (tuple, list)) and len(x) < 16:
+            h.update(b"t%d(" % len(x))
+            for v in x:
+                feed(v)
+            h.update(b")")
+        elif x is None or isinstance(x, (bool, int, float)):
+            h.update(repr(x).encode())
+        else:
+            h.update(joblib.hash(x).encode())
+
+    if hasattr(obj, "iloc"):  # Series / DataFrame: index, names, then the values
+        h.update(joblib.hash([list(obj.index), getattr(obj, "name", None),
+                              list(getattr(obj, "columns", []))]).encode())
+        values = obj.to_numpy()
+    else:
+        values = obj
+    if isinstance(values, np.ndarray) and values.dtype == object:
+        h.update(f"o{values.shape}".encode())
+        for item in values.ravel():
+            feed(item)
+    elif isinstance(values, np.ndarray):
+        feed(values)
+    else:
+        h.update(joblib.hash(values).encode())
+    return h.hexdigest()
+
+
+# ------------------------------------------------------------------ per-block post-processing
+
+class BlockPost:
+    """Fitted normaliser + projector for one block (internal; not an estimator).
+
+    1. ``norm='l2'``: every row scaled to unit Euclidean norm (all-zero rows stay
+       zero); ``'standard'``: every feature centred (dense only) and scaled to
+       unit variance, then the whole block divided by ``sqrt(n_features)`` so
+       the block has unit *total* variance whatever its width (block scaling of
+       multiblock analysis); ``None``: unchanged.
+    2. ``dim``: when set and different from the block width, a projection to
+       ``dim`` components fitted on the block: PCA for dense blocks, truncated
+       SVD for sparse ones (both with ``random_state=0``, so deterministic).
+       ``dense=True`` turns a sparse result dense (element-wise strategies).
+    """
+
+    def __init__(self, name, norm, dim=None, *, dense=False):
+        self.name = name
+        self.norm = norm
+        self.dim = dim
+        self.dense = dense
+
+    def fit_transform(self, Z):
+        self.n_in_ = Z.shape[1]
+        self.scaler_ = None
+        if self.norm == "standard":
+            from sklearn.preprocessing import StandardScaler  # noqa: PLC0415
+
+            self.scaler_ = StandardScaler(with_mean=not sp.issparse(Z)).fit(Z)
+        Z = self._normalise(Z)
+        self.projector_ = None
+        if self.dim is not None and self.dim != Z.shape[1]:
+            self.projector_ = self._make_projector(Z)
+            Z = self.projector_.fit_transform(Z)
+        return self._finish(Z)
+
+    def transform(self, Z):
+        if Z.shape[1] != self.n_in_:
+            raise ValueError(f"block {self.name!r} produced {Z.shape[1]} features at "
+                             f"transform time but {self.n_in_} when fitted")
+        Z = self._normalise(Z)
+        if self.projector_ is not None:
+            Z = self.projector_.transform(Z)
+        return self._finish(Z)
+
+    @property
+    def n_out(self):
+        return self.n_in_ if self.projector_ is None else self.dim
+
+    def _normalise(self, Z):
+        if self.norm == "l2":
+            from sklearn.preprocessing import normalize  # noqa: PLC0415
+
+            return normalize(Z, norm="l2", copy=True)
+        if self.norm == "standard":
+            Z = self.scaler_.transform(Z)
+            return Z * (1.0 / np.sqrt(Z.shape[1]))
+        return Z
+
+    def _make_projector(self, Z):
+        n, d = Z.shape
+        if self.dim > d:
+            raise ValueError(
+                f"block {self.name!r} has {d} features, fewer than common_dim={self.dim}; "
+                f"a projection cannot add dimensions: lower common_dim to at most {d}")
+        if sp.issparse(Z):
+            from sklearn.decomposition import TruncatedSVD  # noqa: PLC0415
+
+            if self.dim >= d:
+                raise ValueError(f"sparse block {self.name!r} has {d} features; truncated SVD "
+                                 f"needs common_dim < {d}")
+            return TruncatedSVD(n_components=self.dim, random_state=0)
+        from sklearn.decomposition import PCA  # noqa: PLC0415
+
+        if self.dim > n:
+            raise ValueError(
+                f"block {self.name!r}: PCA to common_dim={self.dim} needs at least that many "
+                f"rows with the modality present; got {n}. Lower common_dim or fit on more rows")
+        return PCA(n_components=self.dim, random_state=0)
+
+    def _finish(self, Z):
+        if self.dense and sp.issparse(Z):
+            Z = Z.toarray()
+        return Z
+
+
+def as_weight_vector(weights, names, *, param="weights"):
+    """A dict of per-block weights as an array in block order (missing keys weigh 1).
+
+    Unknown keys, negative or non-finite values raise ``ValueError`` naming them.
+    """
+    if weights is None:
+        return np.ones(len(names))
+    unknown = sorted(set(weights) - set(names), key=str)
+    if unknown:
+        raise ValueError(f"{param} has key(s) {unknown} that match no block; the block names "
+                         f"are {list(names)}")
+    out = np.ones(len(names))
+    for i, name in enumerate(names):
+        if name in weights:
+            w = weights[name]
+            if not isinstance(w, numbers.Real) or not np.isfinite(w) or w < 0:
+                raise ValueError(f"{param}[{name!r}] must be a finite number >= 0; got {w!r}")
+            out[i] = float(w)
+    return out
+
+
+def raise_missing(name, mask, labels, *, hint):
+    """The error for ``missing='error'``: how many rows, the first one, and the fix."""
+    first = labels[int(np.flatnonzero(mask)[0])]
+    raise MMFuseInputError(
+        f"modality is missing (None/NaN) in {int(mask.sum())} row(s); {hint}",
+        row=first, column=name)
+
+
+def is_scalar_column(column) -> bool:
+    return isinstance(column, (str, numbers.Integral))

@@ -1,0 +1,526 @@
+"""Model-level (late) fusion: one classifier per modality, probabilities combined by a rule."""
+
+from __future__ import annotations
+
+from numbers import Integral
+
+import numpy as np
+from joblib import Parallel, delayed
+from sklearn.base import ClassifierMixin, clone
+from sklearn.model_selection import check_cv, cross_val_predict
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils import Bunch
+from sklearn.utils.metaestimators import _BaseComposition, available_if
+from sklearn.utils._tags import get_tags
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, column_or_1d
+
+from .._compat import HasMethods, StrOptions, _fit_context, validate_data
+from ..io import MMFuseInputError
+from ._blocks import (
+    as_weight_vector,
+    check_fusion_input,
+    missing_rows,
+    raise_missing,
+    row_labels,
+    select_column,
+    take_rows,
+    validate_entries,
+)
+
+__all__ = ["LateFusionClassifier", "RULES", "combine"]
+
+RULES = ("mean", "weighted", "product", "geometric", "max", "min", "median", "vote", "stack")
+_WEIGHTED_RULES = ("mean", "weighted", "product", "geometric", "vote")
+_LEARNABLE_RULES = ("mean", "weighted", "product", "geometric")
+_EPS = 1e-12
+
+
+def _softmax(L):
+    L = L - L.max(axis=-1, keepdims=True)
+    E = np.exp(L)
+    return E / E.sum(axis=-1, keepdims=True)
+
+
+def combine(rule, P, present, weights):
+    """Combine per-model class probabilities with a fixed rule (Kittler et al. 1998).
+
+    Parameters
+    ----------
+    rule : {'mean', 'weighted', 'product', 'geometric', 'max', 'min', 'median', 'vote'}
+    P : ndarray of shape (n_models, n_samples, n_classes)
+        Each model's class probabilities (for ``'vote'``: one-hot predictions).
+        Entries of absent models are ignored.
+    present : ndarray of bool, shape (n_models, n_samples)
+        Which models saw their modality in each row.
+    weights : ndarray of shape (n_models,)
+        Non-negative model weights (``'mean'``/``'weighted'``/``'vote'``:
+        linear weights; ``'product'``: exponents; ``'geometric'``: exponents
+        divided by their sum over the present models). Ignored by
+        ``'max'``/``'min'``/``'median'``.
+
+    Returns
+    -------
+    proba : ndarray of shape (n_samples, n_classes)
+        Rows sum to one. Rows where no model with a non-zero weight is present
+        are NaN (the caller raises).
+    """
+    W = weights[:, None] * present  # (m, n)
+    total = W.sum(axis=0)           # (n,)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if rule in ("mean", "weighted", "vote"):
+            out = np.einsum("mn,mnk->nk", W, P) / total[:, None]
+        elif rule in ("product", "geometric"):
+            L = np.einsum("mn,mnk->nk", W, np.log(np.clip(P, _EPS, 1.0)))
+            if rule == "geometric":
+                L = L / total[:, None]
+            out = _softmax(L)
+            out[total == 0] = np.nan
+        else:
+            masked = np.where(present[:, :, None], P, np.nan)
+            red = {"max": np.nanmax, "min": np.nanmin, "median": np.nanmedian}[rule]
+            import warnings  # noqa: PLC0415
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows: no model
+                out = red(masked, axis=0)
+            s = out.sum(axis=1, keepdims=True)
+            uniform = np.full_like(out, 1.0 / out.shape[1])
+            out = np.where(s > 0, out / np.where(s > 0, s, 1.0), uniform)
+            out[~present.any(axis=0)] = np.nan
+    return out
+
+
+def _check_proba(self):
+    # decision_function is log-odds of the fused probabilities: not meaningful for votes
+    if self.rule == "vote":
+        raise AttributeError("decision_function is not available for rule='vote' "
+                             "(vote fractions are not scores); use predict_proba")
+    return True
+
+
+class LateFusionClassifier(ClassifierMixin, _BaseComposition):
+    """Late fusion: one classifier per modality, their class probabilities combined by a rule.
+
+    1. Each entry ``(name, estimator, column)`` is fitted on its column(s) of
+       ``X`` (selected as in :class:`~sklearn.compose.ColumnTransformer`; a
+       scalar column gives a 1-D column, which the mmfuse extractors take),
+       using only the rows where that modality is present (not ``None``/NaN
+       in the raw column). Typically ``estimator`` is a ``Pipeline``
+       extractor → classifier.
+    2. At prediction time each model gives class probabilities for the rows
+       where its modality is present; the rule combines them over the models
+       present in that row (renormalised), as in Kittler et al. [1]_.
+    3. ``weights='learn'`` (and ``rule='weighted'`` without weights) fits
+       non-negative weights summing to one that minimise the log-loss of the
+       fused out-of-fold probabilities; ``rule='stack'`` fits
+       ``final_estimator`` on the out-of-fold probabilities plus per-modality
+       confidence features [2]_.
+
+    Parameters
+    ----------
+    estimators : list of (str, classifier, column) tuples
+        ``name`` keys ``weights``, nested parameters (``name__param``) and
+        ``named_estimators_``.
+    rule : {'mean', 'weighted', 'product', 'geometric', 'max', 'min', 'median', \
+'vote', 'stack'}, default='mean'
+        - ``'mean'``: (weighted) mean of the probabilities (the sum rule).
+        - ``'weighted'``: the same with weights; with ``weights=None`` they are
+          learned (``weights='learn'``).
+        - ``'product'``: ``prod_m p_m^{w_m}``, renormalised over classes.
+        - ``'geometric'``: the weighted geometric mean ``prod_m
+          p_m^{w_m / sum w}``, renormalised (same argmax as ``'product'``,
+          softer probabilities).
+        - ``'max'``, ``'min'``, ``'median'``: per class over the present
+          models, renormalised.
+        - ``'vote'``: (weighted) majority vote of the models' predictions;
+          ``predict_proba`` gives the vote shares. Ties go to the first class.
+        - ``'stack'``: ``final_estimator`` on out-of-fold probabilities, the
+          per-modality top probability, and per-modality presence flags.
+    weights : dict of {str: float >= 0}, 'learn' or None, default=None
+        Per-model weights keyed by name (missing keys weigh 1, unknown keys
+        raise), or ``'learn'``. Used by ``'mean'``, ``'weighted'``,
+        ``'product'``, ``'geometric'`` and ``'vote'`` (``'learn'``: not
+        ``'vote'``); must be None for the others.
+    final_estimator : classifier, default=None
+        Meta-estimator of ``rule='stack'``; None means
+        ``LogisticRegression(max_iter=1000)``.
+    cv : int, cross-validation generator or iterable, default=5
+        Folds for the out-of-fold probabilities (``'stack'``, learned weights)
+        and for calibrating estimators without ``predict_proba``.
+    missing : {'renormalize', 'error'}, default='renormalize'
+        A row missing a modality is fused over the modalities present
+        (``'renormalize'``), or raises :class:`~mmfuse.io.MMFuseInputError`
+        (``'error'``). A row with no modality present always raises.
+    n_jobs : int, default=None
+        Models fitted (and cross-validated) in parallel with joblib threads
+        (None means 1).
+
+    Attributes
+    ----------
+    estimators_ : list of classifiers
+        The fitted per-modality models (wrapped in
+        :class:`~sklearn.calibration.CalibratedClassifierCV` where the
+        estimator has no ``predict_proba``).
+    named_estimators_ : Bunch
+    classes_ : ndarray of shape (n_classes,)
+    weights_ : ndarray of shape (n_models,)
+        The weights used (learned ones sum to one).
+    final_estimator_ : classifier
+        Only for ``rule='stack'``.
+    class_prior_ : ndarray of shape (n_classes,)
+        Training class frequencies (stacking features of absent modalities).
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+
+    See Also
+    --------
+    FeatureFusion : feature-level fusion.
+    sklearn.ensemble.VotingClassifier : ``'mean'``/``'vote'`` on shared columns.
+    sklearn.ensemble.StackingClassifier : stacking on shared columns.
+
+    Notes
+    -----
+    Departures from Kittler et al. [1]_: the rules are applied to calibrated
+    probabilities of heterogeneous models rather than to Bayesian posteriors;
+    ``'product'`` clips probabilities at 1e-12 so one confident zero does not
+    veto a class outright; a modality absent from a row is dropped from that
+    row's combination (the paper assumes all experts are present). Models
+    without ``predict_proba`` (``LinearSVC``, ``SVC(probability=False)``) are
+    wrapped in ``CalibratedClassifierCV(method='sigmoid', cv=cv)`` (Platt
+    scaling) so their scores are comparable with the other modalities';
+    ``'vote'`` uses their ``predict`` directly. ``decision_function`` returns
+    the log-odds (binary) or log-probabilities (multiclass) of the fused
+    probabilities, for ranking metrics. ``sample_weight`` is not supported.
+
+    References
+    ----------
+    .. [1] Kittler, J., Hatef, M., Duin, R. P. W., & Matas, J. (1998). On combining
+       classifiers. *IEEE TPAMI*, 20(3), 226-239. https://doi.org/10.1109/34.667881
+    .. [2] Wolpert, D. H. (1992). Stacked generalization. *Neural Networks*, 5(2),
+       241-259. https://doi.org/10.1016/S0893-6080(05)80023-1
+    .. [3] Snoek, C. G. M., Worring, M., & Smeulders, A. W. M. (2005). Early versus
+       late fusion in semantic video analysis. *ACM Multimedia*, 399-402.
+       https://doi.org/10.1145/1101149.1101236
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from mmfuse.fusion import LateFusionClassifier
+    >>> rng = np.random.default_rng(0)
+    >>> y = np.repeat([0, 1], 20)
+    >>> X = rng.normal(size=(40, 4)) + y[:, None]
+    >>> clf = LateFusionClassifier([("a", LogisticRegression(), [0, 1]),
+    ...                             ("b", LogisticRegression(), [2, 3])], rule="product")
+    >>> clf.fit(X, y).predict_proba(X).shape
+    (40, 2)
+    """
+
+    _parameter_constraints: dict = {
+        "estimators": [list],
+        "rule": [StrOptions(set(RULES))],
+        "weights": [dict, StrOptions({"learn"}), None],
+        "final_estimator": [HasMethods(["fit", "predict"]), None],
+        "cv": ["cv_object"],
+        "missing": [StrOptions({"renormalize", "error"})],
+        "n_jobs": [Integral, None],
+    }
+
+    def __init__(self, estimators, *, rule="mean", weights=None, final_estimator=None, cv=5,
+                 missing="renormalize", n_jobs=None):
+        self.estimators = estimators
+        self.rule = rule
+        self.weights = weights
+        self.final_estimator = final_estimator
+        self.cv = cv
+        self.missing = missing
+        self.n_jobs = n_jobs
+
+    # ------------------------------------------------------------------ nested params
+
+    @property
+    def _estimators(self):
+        try:
+            return [(name, est) for name, est, _ in self.estimators]
+        except (TypeError, ValueError):
+            return self.estimators
+
+    @_estimators.setter
+    def _estimators(self, value):
+        try:
+            self.estimators = [(name, est, col) for ((name, est), (_, _, col))
+                               in zip(value, self.estimators)]
+        except (TypeError, ValueError):
+            self.estimators = value
+
+    def get_params(self, deep=True):
+        """Parameters, with the models' own as ``name__param`` when ``deep``."""
+        return self._get_params("_estimators", deep=deep)
+
+    def set_params(self, **params):
+        """Set parameters, including a whole model (``name=...``) or ``name__param``."""
+        self._set_params("_estimators", **params)
+        return self
+
+    # ------------------------------------------------------------------ fitting
+
+    def _learn(self):
+        return self.weights == "learn" or (self.rule == "weighted" and self.weights is None)
+
+    def _check_params(self):
+        names = validate_entries(self.estimators, kind="estimators", allow_strings=())
+        self._validate_names(names)
+        for name, est, _ in self.estimators:
+            if not hasattr(est, "fit") or not (hasattr(est, "predict")):
+                raise TypeError(f"estimator {name!r} ({type(est).__name__}) must be a "
+                                "classifier with fit and predict")
+        if self.weights is not None:
+            if self.rule not in _WEIGHTED_RULES:
+                raise ValueError(f"weights are not used by rule={self.rule!r}; use one of "
+                                 f"{list(_WEIGHTED_RULES)} or set weights=None")
+            if self.weights == "learn" and self.rule not in _LEARNABLE_RULES:
+                raise ValueError(f"weights='learn' needs a differentiable rule, one of "
+                                 f"{list(_LEARNABLE_RULES)}; got rule={self.rule!r}")
+            if isinstance(self.weights, dict):
+                as_weight_vector(self.weights, names)
+        return names
+
+    def _base_estimator(self, est):
+        """The estimator to fit: wrapped in Platt calibration when it has no predict_proba."""
+        if self.rule == "vote" or hasattr(est, "predict_proba"):
+            return clone(est)
+        from sklearn.calibration import CalibratedClassifierCV  # noqa: PLC0415
+
+        return CalibratedClassifierCV(clone(est), method="sigmoid", cv=self.cv)
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y):
+        """Fit one model per modality (on its present rows), then the weights or meta-model.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_samples, n_columns)
+        y : array-like of shape (n_samples,)
+
+        Returns
+        -------
+        self : LateFusionClassifier
+        """
+        names = self._check_params()
+        X = check_fusion_input(X)
+        validate_data(self, X, reset=True, skip_check_array=True)
+        if y is None:
+            raise ValueError(f"{type(self).__name__} requires y to be passed, but the "
+                             "target y is None")
+        y = column_or_1d(y, warn=True)
+        if len(y) != X.shape[0]:
+            raise ValueError(f"X has {X.shape[0]} rows but y has {len(y)} labels")
+        check_classification_targets(y)
+        self._le = LabelEncoder().fit(y)
+        self.classes_ = self._le.classes_
+        if len(self.classes_) < 2:
+            raise ValueError(f"y has 1 class ({self.classes_[0]!r}); a classifier needs "
+                             "samples of at least 2 classes")
+        y_enc = self._le.transform(y)
+        self.class_prior_ = np.bincount(y_enc, minlength=len(self.classes_)) / len(y)
+
+        self.columns_ = [col(X) if callable(col) else col for _, _, col in self.estimators]
+        inputs = [self._block_input(X, name, col) for name, col in zip(names, self.columns_)]
+        need_oof = self.rule == "stack" or self._learn()
+        bases = [self._base_estimator(est) for _, est, _ in self.estimators]
+        jobs = Parallel(n_jobs=self.n_jobs, prefer="threads")(
+            delayed(_fit_one)(base, Xb, y, present, self.cv if need_oof else None)
+            for base, (Xb, present) in zip(bases, inputs))
+        self.estimators_ = [fitted for fitted, _ in jobs]
+        present = np.stack([p for _, p in inputs])
+
+        if isinstance(self.weights, dict):
+            self.weights_ = as_weight_vector(self.weights, names)
+        else:
+            self.weights_ = np.ones(len(names))
+        if need_oof:
+            P_oof = np.stack([self._scatter(self._align(fitted, oof), p)
+                              for (fitted, oof), p in zip(jobs, present)])
+            if self.rule == "stack":
+                final = (_default_final_estimator() if self.final_estimator is None
+                         else clone(self.final_estimator))
+                self.final_estimator_ = final.fit(self._meta_features(P_oof, present), y_enc)
+            else:
+                rule = "mean" if self.rule == "weighted" else self.rule
+                self.weights_ = _learn_weights(rule, P_oof, present, y_enc)
+        return self
+
+    def _block_input(self, X, name, column):
+        Xb = select_column(X, column)
+        missing = missing_rows(Xb)
+        if missing.any():
+            if self.missing == "error":
+                raise_missing(name, missing, row_labels(Xb),
+                              hint="set missing='renormalize' to fuse the modalities present")
+            if missing.all():
+                raise ValueError(f"model {name!r}: the modality is missing in every row; "
+                                 "there is nothing to fit it on")
+        return Xb, ~missing
+
+    # ------------------------------------------------------------------ prediction
+
+    def _align(self, fitted, proba):
+        """Columns of ``proba`` (in ``fitted.classes_`` order) placed into ``self.classes_``."""
+        out = np.zeros((proba.shape[0], len(self.classes_)))
+        out[:, np.searchsorted(self.classes_, fitted.classes_)] = proba
+        return out
+
+    def _scatter(self, Pp, present):
+        P = np.tile(self.class_prior_, (present.shape[0], 1))
+        P[present] = Pp
+        return P
+
+    def _model_outputs(self, X):
+        X = check_fusion_input(X)
+        validate_data(self, X, reset=False, skip_check_array=True)
+        names = [name for name, _, _ in self.estimators]
+        inputs = [self._block_input(X, name, col) for name, col in zip(names, self.columns_)]
+        present = np.stack([p for _, p in inputs])
+        none = ~present.any(axis=0)
+        if none.any():
+            labels = row_labels(inputs[0][0])
+            raise MMFuseInputError(
+                f"no modality is present in {int(none.sum())} row(s) (every one of "
+                f"{names} is None/NaN); there is nothing to predict from",
+                row=labels[int(np.flatnonzero(none)[0])])
+        vote = self.rule == "vote"
+        outs = Parallel(n_jobs=self.n_jobs, prefer="threads")(
+            delayed(_predict_one)(est, Xb, p, vote)
+            for est, (Xb, p) in zip(self.estimators_, inputs))
+        P = []
+        for est, out, p in zip(self.estimators_, outs, present):
+            if vote:
+                Pp = np.zeros((out.shape[0], len(self.classes_)))
+                Pp[np.arange(out.shape[0]), np.searchsorted(self.classes_, out)] = 1.0
+            else:
+                Pp = self._align(est, out)
+            P.append(self._scatter(Pp, p))
+        return np.stack(P), present
+
+    def predict_proba(self, X):
+        """Fused class probabilities.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_samples, n_columns)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+        """
+        check_is_fitted(self, "estimators_")
+        P, present = self._model_outputs(X)
+        if self.rule == "stack":
+            proba = self.final_estimator_.predict_proba(self._meta_features(P, present))
+            out = np.zeros((P.shape[1], len(self.classes_)))
+            out[:, self.final_estimator_.classes_.astype(int)] = proba
+            return out
+        proba = combine(self.rule, P, present, self.weights_)
+        bad = np.isnan(proba).any(axis=1)
+        if bad.any():
+            raise ValueError(
+                f"{int(bad.sum())} row(s) have only modalities with weight 0 present; "
+                f"weights_={self.weights_.tolist()}. Give those modalities a weight > 0")
+        return proba
+
+    def predict(self, X):
+        """Class with the highest fused probability (first class on ties).
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
+
+    @available_if(_check_proba)
+    def decision_function(self, X):
+        """Log-odds (binary, shape (n,)) or log-probabilities (shape (n, n_classes)).
+
+        Monotone in :meth:`predict_proba`, for ranking metrics such as ROC AUC.
+        """
+        logp = np.log(np.clip(self.predict_proba(X), _EPS, 1.0))
+        if len(self.classes_) == 2:
+            return logp[:, 1] - logp[:, 0]
+        return logp
+
+    def _meta_features(self, P, present):
+        """Stacking features: per model, its K probabilities, its top probability, presence."""
+        feats = []
+        for Pm, pm in zip(P, present):
+            feats.extend([Pm, Pm.max(axis=1, keepdims=True), pm[:, None].astype(float)])
+        return np.hstack(feats)
+
+    # ------------------------------------------------------------------ misc
+
+    @property
+    def named_estimators_(self):
+        check_is_fitted(self, "estimators_")
+        return Bunch(**{name: est for (name, _, _), est in zip(self.estimators,
+                                                                self.estimators_)})
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        try:  # None/NaN rows are missing modalities; NaN cells reach the models
+            parts = [e for _, e, _ in self.estimators]
+            tags.input_tags.allow_nan = all(get_tags(e).input_tags.allow_nan for e in parts)
+            tags.input_tags.sparse = all(get_tags(e).input_tags.sparse for e in parts)
+            tags.input_tags.string = any(get_tags(e).input_tags.string for e in parts)
+        except (TypeError, ValueError):
+            pass
+        return tags
+
+
+def _default_final_estimator():
+    from sklearn.linear_model import LogisticRegression  # noqa: PLC0415
+
+    return LogisticRegression(max_iter=1000)
+
+
+def _fit_one(base, Xb, y, present, cv):
+    """Fit one model on its present rows; with ``cv``, also its out-of-fold probabilities."""
+    Xp = take_rows(Xb, present) if not present.all() else Xb
+    yp = y[present]
+    oof = None
+    if cv is not None:
+        cv_ = check_cv(cv, yp, classifier=True)
+        oof = cross_val_predict(clone(base), Xp, yp, cv=cv_, method="predict_proba")
+    fitted = base.fit(Xp, yp)
+    if oof is not None and oof.shape[1] != len(fitted.classes_):
+        raise ValueError("out-of-fold probabilities and the fitted model disagree on the "
+                         "classes; use fewer cv folds")
+    return fitted, oof
+
+
+def _predict_one(est, Xb, present, vote):
+    Xp = take_rows(Xb, present) if not present.all() else Xb
+    if not present.any():
+        return np.zeros((0, len(est.classes_))) if not vote else np.zeros(0, dtype=int)
+    return est.predict(Xp) if vote else est.predict_proba(Xp)
+
+
+def _learn_weights(rule, P, present, y_enc):
+    """Non-negative weights summing to one that minimise the fused log-loss.
+
+    Weights are ``softmax(theta)``; ``theta`` is found by L-BFGS from equal
+    weights (numerical gradients; there are only a few models).
+    """
+    from scipy.optimize import minimize  # noqa: PLC0415
+
+    m = P.shape[0]
+    rows = np.arange(P.shape[1])
+
+    def loss(theta):
+        w = _softmax(theta)
+        proba = combine(rule, P, present, w)
+        return -np.mean(np.log(np.clip(proba[rows, y_enc], _EPS, 1.0)))
+
+    res = minimize(loss, np.zeros(m), method="L-BFGS-B")
+    theta = res.x if np.isfinite(res.fun) and res.fun <= loss(np.zeros(m)) else np.zeros(m)
+    return _softmax(theta)

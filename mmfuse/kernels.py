@@ -1,0 +1,235 @@
+"""Histogram kernels for SVMs on bag-of-words, HOG and other non-negative histogram features.
+
+Both kernels are computed in row chunks sized by ``working_memory`` (see
+:func:`mmfuse.config_context`) against the array namespace of the chosen device
+(NumPy, or CuPy on a GPU), and always return a NumPy array, so they plug into
+``SVC(kernel=chi2_kernel)`` directly::
+
+    from sklearn.svm import SVC
+    from mmfuse.kernels import Chi2Kernel, chi2_kernel
+    SVC(kernel=chi2_kernel)                # gamma=1
+    SVC(kernel=Chi2Kernel(gamma=0.5))      # picklable, grid-searchable gamma
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from ._backend import asarray, get_namespace, is_numpy_namespace, resolve_device, to_numpy
+from ._config import get_config
+
+__all__ = ["Chi2Kernel", "IntersectionKernel", "chi2_kernel", "intersection_kernel"]
+
+
+def _check_pair(X, Y, name):
+    Xs = X if sp.issparse(X) else np.asarray(to_numpy(X), dtype=np.float64)
+    Y = X if Y is None else Y
+    Ys = Y if sp.issparse(Y) else np.asarray(to_numpy(Y), dtype=np.float64)
+    for label, A in (("X", Xs), ("Y", Ys)):
+        if A.ndim != 2:
+            raise ValueError(f"{name}: {label} must be 2-D (n_samples, n_features); got shape "
+                             f"{A.shape}")
+        data = A.data if sp.issparse(A) else A
+        if not np.all(np.isfinite(data)):
+            raise ValueError(f"{name}: {label} contains NaN or infinite values")
+        if data.size and data.min() < 0:
+            raise ValueError(f"{name}: {label} contains negative values; the kernel is "
+                             "defined on non-negative histograms (e.g. BoVW counts, HOG)")
+    if Xs.shape[1] != Ys.shape[1]:
+        raise ValueError(f"{name}: X has {Xs.shape[1]} features but Y has {Ys.shape[1]}")
+    return Xs, Ys
+
+
+def _chunk_rows(n_y, itemsize=8):
+    """Rows of X per chunk so that a few (rows, n_y) temporaries fit in working_memory."""
+    budget = get_config()["working_memory"] * 2**20
+    per_row = max(1, n_y * itemsize * 5)  # the kernel block plus four temporaries
+    return max(1, int(budget // per_row))
+
+
+def _dense(A, rows, device):
+    block = A[rows] if rows is not None else A
+    if sp.issparse(block):
+        block = block.toarray()
+    return asarray(block, device, dtype=np.float64)
+
+
+def _pairwise(X, Y, device, name, fn, cpu_fn=None):
+    """Chunked ``fn(xp, X_chunk, Y)``; ``cpu_fn(X_chunk, Y)`` replaces it on NumPy if given."""
+    Xs, Ys = _check_pair(X, Y, name)
+    device = resolve_device(device)
+    Yd = _dense(Ys, None, device)
+    xp = get_namespace(Yd)
+    if cpu_fn is not None and is_numpy_namespace(xp):
+        fn = lambda _xp, Xc, Yc: cpu_fn(Xc, Yc)  # noqa: E731
+    n = Xs.shape[0]
+    out = np.empty((n, Ys.shape[0]), dtype=np.float64)
+    step = _chunk_rows(Ys.shape[0])
+    for start in range(0, n, step):
+        Xc = _dense(Xs, slice(start, min(n, start + step)), device)
+        out[start:start + Xc.shape[0]] = to_numpy(fn(xp, Xc, Yd))
+    return out
+
+
+def _chi2_block(xp, Xc, Yd):
+    """``-sum_k (x_k - y_k)^2 / (x_k + y_k)`` for a chunk (terms with x_k + y_k = 0 are 0).
+
+    One pass per feature over ``(rows, n_Y)`` arrays keeps the temporaries small
+    (a ``(rows, n_Y, d)`` broadcast is several times slower on a CPU).
+    """
+    K = xp.zeros((Xc.shape[0], Yd.shape[0]), dtype=Xc.dtype)
+    for k in range(Xc.shape[1]):
+        a = Xc[:, k][:, None]
+        b = Yd[:, k][None, :]
+        den = a + b
+        num = a - b
+        pos = den > 0
+        K -= xp.where(pos, num * num / xp.where(pos, den, 1.0), 0.0)
+    return K
+
+
+def _chi2_cpu(Xc, Yd):
+    """scikit-learn's compiled additive chi2 (faster than NumPy passes on a CPU)."""
+    from sklearn.metrics.pairwise import additive_chi2_kernel  # noqa: PLC0415
+
+    return additive_chi2_kernel(Xc, Yd)
+
+
+def _intersection_block(xp, Xc, Yd):
+    """``sum_k min(x_k, y_k)`` for a chunk, one pass per feature."""
+    K = xp.zeros((Xc.shape[0], Yd.shape[0]), dtype=Xc.dtype)
+    for k in range(Xc.shape[1]):
+        K += xp.minimum(Xc[:, k][:, None], Yd[:, k][None, :])
+    return K
+
+
+def chi2_kernel(X, Y=None, gamma=1.0, device="auto"):
+    """Exponential chi-squared kernel ``k(x, y) = exp(-gamma * sum_k (x_k - y_k)^2 / (x_k + y_k))``.
+
+    The standard kernel for histogram features (bags of visual words, HOG)
+    [1]_ [2]_; equal to :func:`sklearn.metrics.pairwise.chi2_kernel`.
+
+    Parameters
+    ----------
+    X : array-like or sparse matrix of shape (n_samples_X, n_features)
+        Non-negative features.
+    Y : array-like or sparse matrix of shape (n_samples_Y, n_features), default=None
+        None means ``X``.
+    gamma : float, default=1.0
+    device : {'auto', 'cpu', 'cuda'}, default='auto'
+        Where to compute (``'auto'``: the GPU when CuPy sees one).
+
+    Returns
+    -------
+    K : ndarray of float64, shape (n_samples_X, n_samples_Y)
+        Always a NumPy array, whatever the device.
+
+    Raises
+    ------
+    ValueError
+        negative or non-finite values, or mismatched widths.
+
+    Notes
+    -----
+    Terms where ``x_k + y_k = 0`` count as 0, as in scikit-learn. The work is
+    done in chunks of X rows whose ``(rows, n_Y)`` temporaries fit in
+    ``working_memory`` MiB (sparse input is densified one chunk at a time). On
+    the CPU each chunk goes to scikit-learn's compiled
+    :func:`~sklearn.metrics.pairwise.additive_chi2_kernel` (faster than NumPy
+    passes); on a GPU the same formula runs in CuPy. Vedaldi & Zisserman's explicit feature maps
+    (:class:`sklearn.kernel_approximation.AdditiveChi2Sampler`) approximate
+    the additive version for large data; this computes the exact kernel.
+
+    References
+    ----------
+    .. [1] Zhang, J., Marszałek, M., Lazebnik, S., & Schmid, C. (2007). Local features
+       and kernels for classification of texture and object categories: a
+       comprehensive study. *IJCV*, 73(2), 213-238.
+       https://doi.org/10.1007/s11263-006-9794-4
+    .. [2] Vedaldi, A., & Zisserman, A. (2012). Efficient additive kernels via
+       explicit feature maps. *IEEE TPAMI*, 34(3), 480-492.
+       https://doi.org/10.1109/TPAMI.2011.153
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mmfuse.kernels import chi2_kernel
+    >>> chi2_kernel(np.array([[1.0, 0.0], [0.5, 0.5]]), gamma=0.5).round(4).tolist()
+    [[1.0, 0.7165], [0.7165, 1.0]]
+    """
+    K = _pairwise(X, Y, device, "chi2_kernel", _chi2_block, cpu_fn=_chi2_cpu)
+    K *= float(gamma)
+    return np.exp(K, out=K)
+
+
+def intersection_kernel(X, Y=None, device="auto"):
+    """Histogram intersection kernel ``k(x, y) = sum_k min(x_k, y_k)``.
+
+    A positive-definite kernel for non-negative histograms [1]_, popular with
+    bags of visual words and spatial pyramids (Lazebnik et al. 2006).
+
+    Parameters
+    ----------
+    X : array-like or sparse matrix of shape (n_samples_X, n_features)
+        Non-negative features.
+    Y : array-like or sparse matrix of shape (n_samples_Y, n_features), default=None
+        None means ``X``.
+    device : {'auto', 'cpu', 'cuda'}, default='auto'
+
+    Returns
+    -------
+    K : ndarray of float64, shape (n_samples_X, n_samples_Y)
+
+    References
+    ----------
+    .. [1] Swain, M. J., & Ballard, D. H. (1991). Color indexing. *IJCV*, 7(1),
+       11-32. https://doi.org/10.1007/BF00130487
+    .. [2] Lazebnik, S., Schmid, C., & Ponce, J. (2006). Beyond bags of features:
+       spatial pyramid matching for recognizing natural scene categories. *CVPR*,
+       2169-2178. https://doi.org/10.1109/CVPR.2006.68
+    """
+    return _pairwise(X, Y, device, "intersection_kernel", _intersection_block)
+
+
+class Chi2Kernel:
+    """Picklable callable ``chi2_kernel`` with fixed ``gamma``, for ``SVC(kernel=...)``.
+
+    Grid-search ``gamma`` as ``{'svc__kernel': [Chi2Kernel(gamma=g) for g in (0.1, 1)]}``.
+    """
+
+    def __init__(self, gamma=1.0, device="auto"):
+        self.gamma = gamma
+        self.device = device
+
+    def __call__(self, X, Y=None):
+        return chi2_kernel(X, Y, gamma=self.gamma, device=self.device)
+
+    def __repr__(self):
+        return f"Chi2Kernel(gamma={self.gamma!r}, device={self.device!r})"
+
+    def __eq__(self, other):
+        return (type(other) is type(self) and other.gamma == self.gamma
+                and other.device == self.device)
+
+    def __hash__(self):
+        return hash((type(self).__name__, self.gamma, self.device))
+
+
+class IntersectionKernel:
+    """Picklable callable :func:`intersection_kernel` with a ``device``, for ``SVC(kernel=...)``."""
+
+    def __init__(self, device="auto"):
+        self.device = device
+
+    def __call__(self, X, Y=None):
+        return intersection_kernel(X, Y, device=self.device)
+
+    def __repr__(self):
+        return f"IntersectionKernel(device={self.device!r})"
+
+    def __eq__(self, other):
+        return type(other) is type(self) and other.device == self.device
+
+    def __hash__(self):
+        return hash((type(self).__name__, self.device))
