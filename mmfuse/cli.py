@@ -307,7 +307,7 @@ def main(argv=None) -> int:
 
     try:
         return args.func(args)
-    except (MMFuseInputError, ModelFileError) as exc:
+    except (MMFuseInputError, ModelFileError, ValueError, FileNotFoundError) as exc:
         print(f"mmfuse {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:

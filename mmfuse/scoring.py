@@ -123,22 +123,26 @@ def score_frame(model, frame, columns, *, proba=False, on_error="raise"):
             if keep[pos[e.row]]:
                 keep[pos[e.row]] = False
                 errors.append(_as_error(e, e.row, ids.loc[e.row]))
-    except Exception as exc:
+    except (MMFuseInputError, ValueError):
         if on_error == "raise":
             raise
-        del exc
         pred_rows, P_rows, keep, errors = [], [], np.zeros(len(frame), dtype=bool), []
+        others = []
         for i, r in enumerate(frame.index):
             try:
                 with config_context(on_error="raise"):
                     p, pp = _predict(model, X.iloc[[i]], proba)
-            except Exception as row_exc:  # every failure becomes a reported row
+            except (MMFuseInputError, ValueError) as row_exc:  # a row the model refuses
                 errors.append(_as_error(row_exc, r, ids.loc[r]))
+                if not isinstance(row_exc, MMFuseInputError):
+                    others.append(row_exc)
                 continue
             keep[i] = True
             pred_rows.append(p[0])
             if proba:
                 P_rows.append(pp[0])
+        if len(others) == len(frame):  # not bad rows but a problem of the model: say it
+            raise others[0]
         pred = np.asarray(pred_rows)
         P = np.asarray(P_rows) if proba else None
     else:
@@ -288,6 +292,11 @@ def score_manifest(model, manifest, out, *, proba=False, chunk_size=1000, on_err
         raise ValueError(f"on_error must be 'raise' or 'skip'; got {on_error!r}")
     if int(chunk_size) < 1:
         raise ValueError(f"chunk_size must be >= 1; got {chunk_size}")
+    if proba and not hasattr(model, "predict_proba"):
+        raise ValueError(f"the model ({type(model).__name__} ending in "
+                         f"{type(getattr(model, 'steps', [[None, model]])[-1][1]).__name__}) "
+                         "has no predict_proba; score without --proba, or train a model "
+                         "whose classifier gives probabilities")
     columns = model_columns(model, metadata)
     if not columns:
         raise ValueError("cannot tell which manifest columns the model reads; save it with "

@@ -359,7 +359,7 @@ class FeatureFusion(TransformerMixin, _BaseComposition):
         self._check_fused_size()
         return self._combine(blocks, [present for _, present in inputs])
 
-    def _block_input(self, X, name, column):
+    def _block_input(self, X, name, column, fitting=True):
         Xb = select_column(X, column)
         missing = missing_rows(Xb)
         if missing.any():
@@ -367,9 +367,9 @@ class FeatureFusion(TransformerMixin, _BaseComposition):
                 raise_missing(name, missing, row_labels(Xb),
                               hint="set missing='zero' or 'mean' on FeatureFusion to fuse "
                                    "the other modalities for these rows")
-            if missing.all():
+            if missing.all() and fitting:  # at transform time the fill value is used
                 raise ValueError(f"block {name!r}: the modality is missing in every row; "
-                                 "there is nothing to fit or transform it on")
+                                 "there is nothing to fit it on")
         return Xb, ~missing
 
     def _target_dims(self, widths):
@@ -415,7 +415,8 @@ class FeatureFusion(TransformerMixin, _BaseComposition):
         X = check_fusion_input(X)
         validate_data(self, X, reset=False, skip_check_array=True)
         memory = check_memory(self.memory)
-        inputs = [self._block_input(X, name, col) for name, _, col in self.transformers_]
+        inputs = [self._block_input(X, name, col, fitting=False)
+                  for name, _, col in self.transformers_]
 
         keys = getattr(self, "_fit_keys", None) or [None] * len(inputs)
         # cache only when the fit was keyed (memory set at fit time): never under key None
@@ -424,14 +425,19 @@ class FeatureFusion(TransformerMixin, _BaseComposition):
                   else _transform_one)
         jobs = []
         for (_, t, _), key, (Xb, present) in zip(self.transformers_, keys, inputs):
+            if not present.any():  # the whole batch lacks this modality: nothing to extract
+                continue
             Xp = take_rows(Xb, present) if not present.all() else Xb
             jobs.append(delayed(tf_one)(key, fingerprint(Xp) if caching else None, t, Xp))
-        raw = Parallel(n_jobs=self.n_jobs, prefer="threads")(jobs)
+        raw = iter(Parallel(n_jobs=self.n_jobs, prefer="threads")(jobs))
         blocks = []
-        for (name, _, _), Z, post, (_, present) in zip(self.transformers_, raw, self.posts_,
-                                                        inputs):
-            Zp = post.transform(to_2d(Z, name))
-            blocks.append(scatter_rows(Zp, present, self.missing_fill_[name]))
+        for (name, _, _), post, (_, present) in zip(self.transformers_, self.posts_, inputs):
+            fill = np.asarray(self.missing_fill_[name])
+            if present.any():
+                Zp = post.transform(to_2d(next(raw), name))
+            else:
+                Zp = np.zeros((0, self.block_dims_[name]), dtype=fill.dtype)
+            blocks.append(scatter_rows(Zp, present, fill))
         return self._combine(blocks, [present for _, present in inputs])
 
     # ------------------------------------------------------------------ fusion

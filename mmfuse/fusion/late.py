@@ -187,8 +187,11 @@ class LateFusionClassifier(ClassifierMixin, _BaseComposition):
     veto a class outright; a modality absent from a row is dropped from that
     row's combination (the paper assumes all experts are present). Models
     without ``predict_proba`` (``LinearSVC``, ``SVC(probability=False)``) are
-    wrapped in ``CalibratedClassifierCV(method='sigmoid', cv=cv)`` (Platt
-    scaling) so their scores are comparable with the other modalities';
+    wrapped in ``CalibratedClassifierCV(method='sigmoid', cv=cv,
+    ensemble=False)`` (Platt scaling on cross-validated scores of one model
+    fitted on all rows, as scikit-learn recommends in place of
+    ``SVC(probability=True)``) so their scores are comparable with the other
+    modalities' and the member keeps the accuracy of the full-data model;
     ``'vote'`` uses their ``predict`` directly. ``decision_function`` returns
     the log-odds (binary) or log-probabilities (multiclass) of the fused
     probabilities, for ranking metrics. ``sample_weight`` is not supported.
@@ -292,7 +295,7 @@ class LateFusionClassifier(ClassifierMixin, _BaseComposition):
             return clone(est)
         from sklearn.calibration import CalibratedClassifierCV  # noqa: PLC0415
 
-        return CalibratedClassifierCV(clone(est), method="sigmoid", cv=self.cv)
+        return CalibratedClassifierCV(clone(est), method="sigmoid", cv=self.cv, ensemble=False)
 
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y):
@@ -351,14 +354,14 @@ class LateFusionClassifier(ClassifierMixin, _BaseComposition):
                 self.weights_ = _learn_weights(rule, P_oof, present, y_enc)
         return self
 
-    def _block_input(self, X, name, column):
+    def _block_input(self, X, name, column, fitting=True):
         Xb = select_column(X, column)
         missing = missing_rows(Xb)
         if missing.any():
             if self.missing == "error":
                 raise_missing(name, missing, row_labels(Xb),
                               hint="set missing='renormalize' to fuse the modalities present")
-            if missing.all():
+            if missing.all() and fitting:  # at predict time the others carry the rows
                 raise ValueError(f"model {name!r}: the modality is missing in every row; "
                                  "there is nothing to fit it on")
         return Xb, ~missing
@@ -380,7 +383,8 @@ class LateFusionClassifier(ClassifierMixin, _BaseComposition):
         X = check_fusion_input(X)
         validate_data(self, X, reset=False, skip_check_array=True)
         names = [name for name, _, _ in self.estimators]
-        inputs = [self._block_input(X, name, col) for name, col in zip(names, self.columns_)]
+        inputs = [self._block_input(X, name, col, fitting=False)
+                  for name, col in zip(names, self.columns_)]
         present = np.stack([p for _, p in inputs])
         none = ~present.any(axis=0)
         if none.any():

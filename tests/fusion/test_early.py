@@ -380,3 +380,22 @@ def test_drop_removes_a_block_and_its_weight_is_accepted(rng):
                          strategy="weighted", weights={"a": 2.0, "b": 5.0}).fit(X)
     assert [n for n, _, _ in fuse.transformers_] == ["a"]
     np.testing.assert_allclose(np.linalg.norm(fuse.transform(X), axis=1), 2.0)
+
+
+@pytest.mark.parametrize("policy", ["zero", "mean"])
+def test_block_missing_in_every_row_at_transform_time_is_filled(policy):
+    """A batch without one modality is fused with that block's fill (not refused)."""
+    from sklearn.preprocessing import StandardScaler
+
+    from mmfuse.fusion import FeatureFusion
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=30), "b": rng.normal(size=30)})
+    fuse = FeatureFusion([("a", StandardScaler(), ["a"]), ("b", StandardScaler(), ["b"])],
+                         block_norm=None, missing=policy, missing_indicator=True).fit(X)
+    out = fuse.transform(X.assign(b=np.nan))
+    np.testing.assert_allclose(out[:, 0], fuse.transform(X)[:, 0])
+    np.testing.assert_allclose(out[:, 1], 0.0, atol=1e-12)  # scaled mean and zero coincide
+    np.testing.assert_array_equal(out[:, -2:], np.c_[np.zeros(30), np.ones(30)])
+    with pytest.raises(ValueError, match="missing in every row; there is nothing to fit"):
+        FeatureFusion([("a", StandardScaler(), ["a"])], missing=policy).fit(X.assign(a=np.nan))

@@ -225,3 +225,20 @@ class _VecStack(TransformerMixin, BaseEstimator):
 
 def _pipe(stack):
     return make_pipeline(clone(stack), LogisticRegression())
+
+
+def test_modality_missing_in_every_row_at_predict_time_uses_the_others():
+    """A whole batch without one modality is scored from the other (not refused)."""
+    import pandas as pd
+    from sklearn.linear_model import LogisticRegression
+
+    from mmfuse.fusion import LateFusionClassifier
+
+    rng = np.random.default_rng(0)
+    y = np.repeat([0, 1], 30)
+    X = pd.DataFrame({"a": rng.normal(size=60) + 2 * y, "b": rng.normal(size=60) + 2 * y})
+    clf = LateFusionClassifier([("a", LogisticRegression(), ["a"]),
+                                ("b", LogisticRegression(), ["b"])]).fit(X, y)
+    X_drop = X.assign(b=np.nan)
+    alone = clf.named_estimators_["a"].predict_proba(X[["a"]])
+    np.testing.assert_allclose(clf.predict_proba(X_drop), alone)

@@ -1,0 +1,58 @@
+"""Building blocks shared by the recipes."""
+
+from __future__ import annotations
+
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC, LinearSVC
+
+from mmfuse.fusion import FeatureFusion, LateFusionClassifier
+
+LATE_RULES = ("mean", "weighted", "product", "geometric", "max", "min", "median", "vote",
+              "stack", "learn")
+EARLY_STRATEGIES = ("concat", "weighted", "sum", "average", "product", "tensor")
+
+
+def early_pipeline(blocks, *, strategy="concat", weights=None, common_dim=None, C=10.0,
+                   missing="mean", memory=None):
+    """``FeatureFusion(blocks)`` -> ``SVC(C)``; element-wise strategies project to ``common_dim``."""
+    if strategy not in EARLY_STRATEGIES:
+        raise ValueError(f"strategy must be one of {EARLY_STRATEGIES}; got {strategy!r}")
+    if common_dim is None and strategy in ("sum", "average", "product"):
+        common_dim = 64
+    if common_dim is None and strategy == "tensor":
+        common_dim = 16
+    fuse = FeatureFusion(blocks, strategy=strategy, weights=weights, block_norm="standard",
+                         common_dim=common_dim, missing=missing, memory=memory)
+    return Pipeline([("fuse", fuse), ("clf", SVC(C=C))])
+
+
+def single_pipeline(name, extractor, column=None, *, C=10.0, memory=None):
+    """One modality: ``FeatureFusion([one block])`` -> ``StandardScaler`` -> ``SVC``."""
+    fuse = FeatureFusion([(name, extractor, column or name)], block_norm=None, memory=memory)
+    return Pipeline([("fuse", fuse), ("scale", StandardScaler()), ("clf", SVC(C=C))])
+
+
+def modality_classifier(extractor, *, C=10.0, memory=None, linear=False):
+    """extractor -> StandardScaler -> SVC (or LinearSVC): one late-fusion member.
+
+    The same classifier as :func:`single_pipeline`, so a late fuser that loses a
+    modality at predict time falls back to (the Platt-calibrated version of)
+    the single-modality model of the modality that remains.
+    """
+    clf = LinearSVC(C=C) if linear else SVC(C=C)
+    return Pipeline([("features", extractor), ("scale", StandardScaler()), ("clf", clf)],
+                    memory=memory)
+
+
+def late_classifier(members, *, rule="mean", weights=None, cv=3):
+    """``LateFusionClassifier``; ``rule='learn'`` is the weighted rule with learned weights.
+
+    Members without ``predict_proba`` (SVMs) are Platt-calibrated by the fuser
+    with ``cv`` folds; 3 keeps training affordable.
+    """
+    if rule not in LATE_RULES:
+        raise ValueError(f"rule must be one of {LATE_RULES}; got {rule!r}")
+    if rule == "learn":
+        rule, weights = "weighted", "learn"
+    return LateFusionClassifier(members, rule=rule, weights=weights, cv=cv)

@@ -1,0 +1,44 @@
+"""Recipe ``sms_spam``: SMS text -> ham/spam with ``TfidfText`` and a linear SVM.
+
+Data: the SMS Spam Collection (Almeida & Gomez Hidalgo 2011) in
+``../shared/datasets/sms_spam`` (development checkout only).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sklearn.pipeline import Pipeline
+from sklearn.svm import LinearSVC
+
+from mmfuse.fusion import FeatureFusion
+from mmfuse.text import TfidfText
+
+COLUMNS = {"text": "text"}
+
+PARAM_GRID = {
+    "fuse__text__ngram_range": [(1, 1), (1, 2)],
+    "clf__C": [0.3, 1.0, 3.0],
+}
+
+DEFAULT_ROOT = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "sms_spam"
+
+
+def build(*, C=1.0, memory=None, **text_params):
+    """``FeatureFusion([TfidfText(**text_params)])`` -> ``LinearSVC(C)``."""
+    fuse = FeatureFusion([("text", TfidfText(**text_params), "text")], block_norm=None,
+                         memory=memory)
+    return Pipeline([("fuse", fuse), ("clf", LinearSVC(C=C))])
+
+
+def load_data(root=None):
+    """``(X, y, split)``; ``split`` is None (use stratified cross-validation)."""
+    import pandas as pd
+
+    path = (Path(root) if root is not None else DEFAULT_ROOT) / "sms_spam.tsv"
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} not found: the SMS data lives in "
+                                "../shared/datasets/sms_spam of the development checkout")
+    df = pd.read_csv(path, sep="\t", header=None, names=["label", "text"], quoting=3,
+                     dtype=str, keep_default_na=False)
+    return df[["text"]], df["label"].to_numpy(), None

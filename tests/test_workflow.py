@@ -1,0 +1,148 @@
+"""End to end with real extractors: train -> evaluate -> score from the CLI, nasty rows included."""
+
+import json
+import subprocess
+import sys
+
+import cv2
+import numpy as np
+import pandas as pd
+import pytest
+import soundfile as sf
+
+from mmfuse.datasets import load_av_digits
+from mmfuse.persistence import load, read_metadata
+
+
+def run_cli(*args, cwd):
+    return subprocess.run([sys.executable, "-m", "mmfuse", *map(str, args)],
+                          capture_output=True, text=True, timeout=600, cwd=cwd)
+
+
+@pytest.fixture(scope="module")
+def av_manifest(tmp_path_factory):
+    """240 AV-digit pairs written as PNG + WAV files with a manifest (train/test split)."""
+    root = tmp_path_factory.mktemp("avfiles")
+    data = load_av_digits()
+    rng = np.random.default_rng(0)
+    rows = []
+    for split, n in (("train", 160), ("test", 80)):
+        idx = rng.choice(np.flatnonzero(data.split == split), size=n, replace=False)
+        for i in idx:
+            cv2.imwrite(str(root / f"{i}.png"), data.X.image[i])
+            y, sr = data.X.audio[i]
+            sf.write(root / f"{i}.wav", y, sr)
+            rows.append({"id": f"r{i}", "image": f"{i}.png", "audio": f"{i}.wav",
+                         "label": int(data.y[i]), "split": split})
+    pd.DataFrame(rows).to_csv(root / "manifest.csv", index=False)
+    return root
+
+
+@pytest.fixture(scope="module")
+def trained(av_manifest):
+    res = run_cli("train", "--recipe", "av_digits", "--data", "manifest.csv", "--out",
+                  "model.joblib", "--cv", "0", "--param", "strategy=concat",
+                  cwd=av_manifest)
+    assert res.returncode == 0, res.stderr
+    assert "test accuracy" in res.stdout
+    return av_manifest / "model.joblib", res.stdout
+
+
+def test_train_saves_model_with_metadata(trained):
+    path, out = trained
+    meta = read_metadata(path)
+    assert meta["inputs"] == {"image": "image", "audio": "audio"}
+    assert meta["user"]["recipe"] == "av_digits"
+    assert meta["user"]["params"] == {"strategy": "concat"}
+    assert meta["user"]["n_train"] == 160
+    acc = meta["user"]["test_accuracy"]
+    assert f"test accuracy {acc:.4f} on 80 rows" in out
+    assert acc > 0.6  # 160 training pairs of degraded digits; chance is 0.1
+    assert load(path).get_params()["fuse__strategy"] == "concat"
+
+
+def test_evaluate_writes_report(trained, av_manifest, tmp_path):
+    path, _ = trained
+    res = run_cli("evaluate", path, av_manifest / "manifest.csv", "--split", "test",
+                  "--report", tmp_path / "rep", cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    metrics = json.loads((tmp_path / "rep" / "metrics.json").read_text())
+    assert metrics["n_samples"] == 80
+    assert metrics["accuracy"] == pytest.approx(read_metadata(path)["user"]["test_accuracy"])
+    cm = np.array(metrics["confusion_matrix"])
+    assert cm.shape == (10, 10) and cm.sum() == 80
+    assert np.trace(cm) / 80 == pytest.approx(metrics["accuracy"])
+    # the fused model handles a blanked modality (missing='mean'): per-modality accuracies
+    assert set(metrics["modalities"]["alone"]) == {"image", "audio"}
+    for name in ("confusion_matrix.png", "modalities.png"):
+        assert (tmp_path / "rep" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    page = (tmp_path / "rep" / "index.html").read_text()
+    assert 'src="confusion_matrix.png"' in page and 'href="metrics.json"' in page
+
+
+@pytest.fixture(scope="module")
+def nasty_manifest(av_manifest, nasty_corpus):
+    """Good test rows interleaved with every kind of bad or awkward item."""
+    good = pd.read_csv(av_manifest / "manifest.csv")
+    good = good[good.split == "test"].head(30)
+    rows = [dict(r) for _, r in good.iterrows()]
+    img, wav = str(av_manifest / rows[0]["image"]), str(av_manifest / rows[0]["audio"])
+    c = {k: str(v) for k, v in nasty_corpus.items()}
+    awkward_ok = [  # readable: must be scored
+        ("tiny", c["tiny_png"], wav), ("huge", c["huge_png"], wav), ("rgba", c["rgba_png"], wav),
+        ("png16", c["png16"], wav), ("stereo48k", img, c["stereo48k"]),
+        ("silent", img, c["silent"]), ("no_audio", img, None), ("no_image", None, wav)]
+    bad = [  # unreadable: must be reported and skipped
+        ("zero_byte_png", c["empty_png"], wav), ("zero_byte_wav", img, c["empty"]),
+        ("header_only", img, c["header_only_wav"]), ("corrupt_jpg", c["corrupt_jpg"], wav),
+        ("missing_img", c["missing"], wav), ("nan_audio", img, c["nan_audio"])]
+    for k, (name, im, au) in enumerate(awkward_ok + bad):
+        rows.insert(2 + 2 * k, {"id": name, "image": im, "audio": au, "label": 0,
+                                "split": "test"})
+    path = av_manifest / "nasty.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    return path, {n for n, _, _ in awkward_ok}, {n for n, _, _ in bad}, set(good.id)
+
+
+def test_score_skip_keeps_every_good_row(trained, nasty_manifest, tmp_path):
+    path, _ = trained
+    manifest, awkward, bad, good = nasty_manifest
+    res = run_cli("score", path, manifest, "--out", tmp_path / "p.parquet", "--proba",
+                  "--on-error", "skip", cwd=tmp_path)
+    assert res.returncode == 1  # an SVC without probabilities: a clear error, not 44 bad rows
+    assert "has no predict_proba; score without --proba" in res.stderr
+    res = run_cli("score", path, manifest, "--out", tmp_path / "p.parquet",
+                  "--on-error", "skip", "--chunk-size", "7", "--quiet", cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    out = pd.read_parquet(tmp_path / "p.parquet")
+    assert set(out.id) == good | awkward
+    errs = pd.read_csv(tmp_path / "p.parquet.errors.csv")
+    assert set(errs.id) == bad
+    causes = dict(zip(errs.id, errs.cause))
+    assert causes["zero_byte_png"] == "file is empty (0 bytes)"
+    assert causes["zero_byte_wav"] == "file is empty (0 bytes)"
+    assert causes["header_only"] == "clip has no samples (header only or empty)"
+    assert causes["missing_img"] == "file not found"
+    assert causes["corrupt_jpg"].startswith("cannot decode image")
+    assert "NaN or infinite" in causes["nan_audio"]
+    assert dict(zip(errs.id, errs.column)) == {
+        "zero_byte_png": "image", "zero_byte_wav": "audio", "header_only": "audio",
+        "corrupt_jpg": "image", "missing_img": "image", "nan_audio": "audio"}
+    manifest_ids = pd.read_csv(manifest).id
+    assert all(manifest_ids[r] == i for r, i in zip(errs.row, errs.id))
+    # good rows score exactly as the in-memory model scores them
+    model = load(path)
+    frame = pd.read_csv(manifest)
+    frame = frame[frame.id.isin(good)]
+    X = frame[["image", "audio"]].map(lambda p: str(manifest.parent / p))
+    expected = dict(zip(frame.id, model.predict(X)))
+    assert all(expected[i] == p for i, p in zip(out.id, out.prediction) if i in expected)
+
+
+def test_score_raise_names_first_bad_row(trained, nasty_manifest, tmp_path):
+    path, _ = trained
+    manifest = nasty_manifest[0]
+    res = run_cli("score", path, manifest, "--out", tmp_path / "p.csv", cwd=tmp_path)
+    assert res.returncode == 1
+    assert res.stderr.startswith("mmfuse score: error: row ")
+    assert "Traceback" not in res.stderr and not (tmp_path / "p.csv").exists()
