@@ -68,7 +68,8 @@ def category_words(labels):
     words = set()
     for label in labels:
         for w in re.findall(r"[a-z]+", str(label).lower()):
-            words |= {w, w.rstrip("s"), w + "s", w + "es"}
+            stem = w[:-2] if w.endswith(("ches", "shes", "sses", "xes")) else w.rstrip("s")
+            words |= {w, stem, stem + "s", stem + "es"}
             if w.startswith("t") and w.rstrip("s") == "tshirt":
                 words |= {"t", "shirt", "shirts", "tee", "tees"}
     words.discard("")
