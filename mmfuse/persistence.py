@@ -13,8 +13,9 @@ their kinds, creation time, user metadata), the payload format (``joblib`` or
 ``format='joblib'`` (default) pickles: load only files you trust.
 ``format='skops'`` (``pip install 'mmfuse[safe]'``) stores a skops archive that
 :func:`load` opens without executing arbitrary code: only types skops trusts by
-default, mmfuse's own estimators, and the types you pass in ``trusted`` are
-allowed; anything else is refused with the list of offending types.
+default, mmfuse's own estimators, the data containers listed in
+:data:`SAFE_TYPES`, and the types you pass in ``trusted`` are allowed; anything
+else is refused with the list of offending types.
 """
 
 from __future__ import annotations
@@ -208,8 +209,21 @@ def _check_versions(header, path):
                       stacklevel=3)
 
 
+# Plain data containers that fitted mmfuse estimators hold (stop-word sets, sparse
+# IDF/SVD state); loading them runs no user code. Listed explicitly, never by prefix.
+SAFE_TYPES = (
+    "builtins.frozenset",
+    "builtins.set",
+    "scipy.sparse._csr.csr_matrix",
+    "scipy.sparse._csc.csc_matrix",
+    "scipy.sparse._coo.coo_matrix",
+    "scipy.sparse._csr.csr_array",
+)
+
+
 def _mmfuse_trusted(untrusted):
-    return [t for t in untrusted if t.startswith("mmfuse.")]
+    """mmfuse's own classes and functions, plus the data containers in SAFE_TYPES."""
+    return [t for t in untrusted if t.startswith("mmfuse.") or t in SAFE_TYPES]
 
 
 def load(path, *, trusted=None):
