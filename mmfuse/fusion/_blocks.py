@@ -12,6 +12,7 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
+from sklearn.utils.metaestimators import _BaseComposition
 import scipy.sparse as sp
 from sklearn.utils import _safe_indexing
 from sklearn.utils.validation import check_array
@@ -358,3 +359,43 @@ def raise_missing(name, mask, labels, *, hint):
 
 def is_scalar_column(column) -> bool:
     return isinstance(column, (str, numbers.Integral))
+
+
+# ------------------------------------------------------------------ nested parameters
+
+class TripleComposition(_BaseComposition):
+    """``get_params``/``set_params`` over a list of ``(name, estimator, column)`` triples.
+
+    Subclasses name the attribute holding the triples in ``_parts`` (e.g.
+    ``'transformers'``); :class:`~sklearn.utils.metaestimators._BaseComposition`
+    then sees ``(name, estimator)`` pairs, so nested keys (``image__n_words``)
+    and whole replacements (``image=...``) work in ``GridSearchCV``.
+    """
+
+    _parts = "transformers"
+
+    @property
+    def _pairs(self):
+        parts = getattr(self, self._parts)
+        try:
+            return [(name, est) for name, est, _ in parts]
+        except (TypeError, ValueError):
+            return parts
+
+    @_pairs.setter
+    def _pairs(self, value):
+        parts = getattr(self, self._parts)
+        try:
+            setattr(self, self._parts, [(name, est, col) for ((name, est), (_, _, col))
+                                        in zip(value, parts)])
+        except (TypeError, ValueError):
+            setattr(self, self._parts, value)
+
+    def get_params(self, deep=True):
+        """Parameters, with each part's own as ``name__param`` when ``deep``."""
+        return self._get_params("_pairs", deep=deep)
+
+    def set_params(self, **params):
+        """Set parameters, including a whole part (``name=...``) or ``name__param``."""
+        self._set_params("_pairs", **params)
+        return self

@@ -11,12 +11,12 @@ from joblib import Parallel, delayed
 from sklearn.base import TransformerMixin, clone
 from sklearn.utils import Bunch
 from sklearn.utils._tags import get_tags
-from sklearn.utils.metaestimators import _BaseComposition
 from sklearn.utils.validation import check_is_fitted, check_memory
 
 from .._compat import HasMethods, Interval, StrOptions, _fit_context, validate_data
 from ._blocks import (
     BlockPost,
+    TripleComposition,
     as_weight_vector,
     check_fusion_input,
     fingerprint,
@@ -62,7 +62,7 @@ def _transform_one(fit_key, data_key, transformer, X):
     return transformer.transform(X)
 
 
-class FeatureFusion(TransformerMixin, _BaseComposition):
+class FeatureFusion(TransformerMixin, TripleComposition):
     """Early fusion: per-modality transformers whose normalised blocks are fused into one vector.
 
     Each entry ``(name, transformer, column)`` is one *block* (usually one
@@ -208,6 +208,8 @@ class FeatureFusion(TransformerMixin, _BaseComposition):
     ['a__x0', 'a__x1', 'b__x2', 'b__x3']
     """
 
+    _parts = "transformers"  # the (name, estimator, column) list nested params live in
+
     _parameter_constraints: dict = {
         "transformers": [list],
         "strategy": [StrOptions({"concat", "weighted", "sum", "average", "product", "tensor"})],
@@ -232,33 +234,6 @@ class FeatureFusion(TransformerMixin, _BaseComposition):
         self.missing_indicator = missing_indicator
         self.n_jobs = n_jobs
         self.memory = memory
-
-    # ------------------------------------------------------------------ nested params
-
-    @property
-    def _transformers(self):
-        """``(name, transformer)`` pairs, the view :class:`_BaseComposition` works on."""
-        try:
-            return [(name, trans) for name, trans, _ in self.transformers]
-        except (TypeError, ValueError):
-            return self.transformers
-
-    @_transformers.setter
-    def _transformers(self, value):
-        try:
-            self.transformers = [(name, trans, col) for ((name, trans), (_, _, col))
-                                 in zip(value, self.transformers)]
-        except (TypeError, ValueError):
-            self.transformers = value
-
-    def get_params(self, deep=True):
-        """Parameters, with the blocks' own as ``name__param`` when ``deep``."""
-        return self._get_params("_transformers", deep=deep)
-
-    def set_params(self, **params):
-        """Set parameters, including a whole block (``name=...``) or ``name__param``."""
-        self._set_params("_transformers", **params)
-        return self
 
     # ------------------------------------------------------------------ fitting
 

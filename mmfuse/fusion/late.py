@@ -10,7 +10,7 @@ from sklearn.base import ClassifierMixin, clone
 from sklearn.model_selection import check_cv, cross_val_predict
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import Bunch
-from sklearn.utils.metaestimators import _BaseComposition, available_if
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils._tags import get_tags
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
@@ -18,6 +18,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 from .._compat import HasMethods, StrOptions, _fit_context, validate_data
 from ..io import MMFuseInputError
 from ._blocks import (
+    TripleComposition,
     as_weight_vector,
     check_fusion_input,
     missing_rows,
@@ -99,7 +100,7 @@ def _check_proba(self):
     return True
 
 
-class LateFusionClassifier(ClassifierMixin, _BaseComposition):
+class LateFusionClassifier(ClassifierMixin, TripleComposition):
     """Late fusion: one classifier per modality, their class probabilities combined by a rule.
 
     1. Each entry ``(name, estimator, column)`` is fitted on its column(s) of
@@ -220,6 +221,8 @@ class LateFusionClassifier(ClassifierMixin, _BaseComposition):
     (40, 2)
     """
 
+    _parts = "estimators"  # the (name, estimator, column) list nested params live in
+
     _parameter_constraints: dict = {
         "estimators": [list],
         "rule": [StrOptions(set(RULES))],
@@ -239,32 +242,6 @@ class LateFusionClassifier(ClassifierMixin, _BaseComposition):
         self.cv = cv
         self.missing = missing
         self.n_jobs = n_jobs
-
-    # ------------------------------------------------------------------ nested params
-
-    @property
-    def _estimators(self):
-        try:
-            return [(name, est) for name, est, _ in self.estimators]
-        except (TypeError, ValueError):
-            return self.estimators
-
-    @_estimators.setter
-    def _estimators(self, value):
-        try:
-            self.estimators = [(name, est, col) for ((name, est), (_, _, col))
-                               in zip(value, self.estimators)]
-        except (TypeError, ValueError):
-            self.estimators = value
-
-    def get_params(self, deep=True):
-        """Parameters, with the models' own as ``name__param`` when ``deep``."""
-        return self._get_params("_estimators", deep=deep)
-
-    def set_params(self, **params):
-        """Set parameters, including a whole model (``name=...``) or ``name__param``."""
-        self._set_params("_estimators", **params)
-        return self
 
     # ------------------------------------------------------------------ fitting
 
