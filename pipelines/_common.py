@@ -30,13 +30,18 @@ def early_pipeline(blocks, *, strategy="concat", weights=None, common_dim=None, 
 def single_pipeline(name, extractor, column=None, *, C=10.0, memory=None):
     """One modality: ``FeatureFusion([one block])`` -> ``StandardScaler`` -> ``SVC``."""
     fuse = FeatureFusion([(name, extractor, column or name)], block_norm=None, memory=memory)
-    return Pipeline([("fuse", fuse), ("scale", _scaler()), ("clf", SVC(C=C))])
+    return Pipeline([("fuse", fuse), ("scale", _scaler(extractor)), ("clf", SVC(C=C))])
 
 
-def _scaler():
-    """Unit variance without centring: works on sparse TF-IDF too, and an RBF SVM is
-    translation-invariant, so centring would not change it."""
-    return StandardScaler(with_mean=False)
+def _scaler(extractor):
+    """Standardise; sparse TF-IDF blocks are scaled without centring (which would densify).
+
+    Centring matters for dense blocks even with an RBF SVM: ``gamma='scale'`` is
+    ``1 / (n_features * X.var())`` and ``X.var()`` includes the spread of the
+    feature means.
+    """
+    sparse = type(extractor).__name__ == "TfidfText" and extractor.svd_components is None
+    return StandardScaler(with_mean=not sparse)
 
 
 def modality_classifier(extractor, *, C=10.0, memory=None, linear=False):
@@ -47,7 +52,7 @@ def modality_classifier(extractor, *, C=10.0, memory=None, linear=False):
     the single-modality model of the modality that remains.
     """
     clf = LinearSVC(C=C) if linear else SVC(C=C)
-    return Pipeline([("features", extractor), ("scale", _scaler()), ("clf", clf)],
+    return Pipeline([("features", extractor), ("scale", _scaler(extractor)), ("clf", clf)],
                     memory=memory)
 
 
