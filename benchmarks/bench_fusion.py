@@ -2,14 +2,15 @@
 
 Run from the repository root::
 
-    python -m benchmarks.bench_fusion            # 300 samples, 64x64 images, 2 s clips
+    python -m benchmarks.bench_fusion            # 300 samples, 128x128 images, 2 s clips
     python -m benchmarks.bench_fusion --quick    # 120 samples, 32x32 images, 0.5 s clips
 
 Workload: :func:`mmfuse.datasets.make_multimodal` (image + text + audio), one
 ``FeatureFusion(strategy='weighted')`` block per modality followed by a
 ``LinearSVC``; ``GridSearchCV`` over 12 settings (``clf__C`` x
 ``fuse__weights``) x 3 folds. The blocks are mmfuse's own extractors
-(``HOGFeatures``, ``TfidfText``, ``MFCCFeatures``) where they import and work;
+(``SIFTFeatures`` - dense SIFT + a fitted VLAD codebook, the costly kind the
+cache is for -, ``TfidfText``, ``MFCCFeatures``) where they import and work;
 otherwise the peer libraries' (scikit-image HOG, librosa MFCC) wrapped in a
 ``FunctionTransformer``, which is just as costly. The same search runs twice in
 the same process: without a cache, and with ``memory=`` pointing to a fresh
@@ -56,12 +57,13 @@ def _extractors(X):
 
     blocks, used = [], []
     sample = X.iloc[:8]
-    for name, module, cls, fallback in (("image", "mmfuse.image", "HOGFeatures", skimage_hog),
+    params = {"SIFTFeatures": {"step": 8, "n_words": 32, "pyramid": (1,), "random_state": 0}}
+    for name, module, cls, fallback in (("image", "mmfuse.image", "SIFTFeatures", skimage_hog),
                                         ("audio", "mmfuse.audio", "MFCCFeatures", librosa_mfcc)):
         try:
             import importlib  # noqa: PLC0415
 
-            est = getattr(importlib.import_module(module), cls)()
+            est = getattr(importlib.import_module(module), cls)(**params.get(cls, {}))
             est.fit(sample[name]).transform(sample[name])
             blocks.append((name, est, name))
             used.append(f"mmfuse.{cls}")
@@ -81,7 +83,7 @@ def run(quick=False):
     from mmfuse.datasets import make_multimodal  # noqa: PLC0415
     from mmfuse.fusion import FeatureFusion  # noqa: PLC0415
 
-    n, size, dur, sr = (120, 32, 0.5, 8000) if quick else (300, 64, 2.0, 16000)
+    n, size, dur, sr = (120, 32, 0.5, 8000) if quick else (300, 128, 2.0, 16000)
     X, y = make_multimodal(n_samples=n, image_size=size, duration=dur, sr=sr, random_state=0)
     blocks, used = _extractors(X)
     grid = {
