@@ -109,22 +109,39 @@ def assign(X, centers, *, device=None, return_distances=False):
     labels = xp.empty(n, dtype=xp.int64)
     dists = xp.empty(n, dtype=dtype) if return_distances else None
     itemsize = 4 if dtype == xp.float32 else 8
-    # a few thousand rows keep the distance block in cache on the CPU; the GPU
+    # ~1,000 rows per core keep the distance block near the cache on the CPU; the GPU
     # prefers the largest chunk the memory budget allows
-    cap = 4096 if is_numpy_namespace(xp) else None
+    cap = 1024 if is_numpy_namespace(xp) else None
     step = min(max(n, 1), _chunk_rows((k + X.shape[1] + 1) * itemsize, cap=cap))
-    Xa = xp.empty((step, X.shape[1] + 1), dtype=dtype)
-    Xa[:, -1] = 1
-    for start in range(0, n, step):
-        x = X[start:start + step]
-        m = x.shape[0]
-        Xa[:m, :-1] = x
-        d = Xa[:m] @ A
+    def run(bounds):
+        start, stop = bounds
+        x = X[start:stop]
+        Xa = xp.empty((x.shape[0], X.shape[1] + 1), dtype=dtype)
+        Xa[:, :-1] = x
+        Xa[:, -1] = 1
+        d = Xa @ A
         lab = xp.argmin(d, axis=1)
-        labels[start:start + step] = lab
+        labels[start:stop] = lab
         if return_distances:
             best = xp.take_along_axis(d, lab[:, None], axis=1)[:, 0]
-            dists[start:start + step] = xp.maximum(best + (x * x).sum(axis=1), 0)
+            dists[start:stop] = xp.maximum(best + (x * x).sum(axis=1), 0)
+
+    chunks = [(a, min(a + step, n)) for a in range(0, n, step)]
+    if is_numpy_namespace(xp) and len(chunks) > 1:
+        # as KMeans.predict does with OpenMP: one chunk per core, each GEMM on one BLAS
+        # thread, so the argmin and the copies run in parallel too (NumPy drops the GIL)
+        from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415
+
+        from joblib import cpu_count  # noqa: PLC0415
+        from threadpoolctl import threadpool_limits  # noqa: PLC0415
+
+        workers = max(1, min(cpu_count(), len(chunks)))
+        with threadpool_limits(limits=1, user_api="blas"), \
+                ThreadPoolExecutor(max_workers=workers) as pool:
+            list(pool.map(run, chunks))
+    else:
+        for bounds in chunks:
+            run(bounds)
     if return_distances:
         return labels, dists
     return labels
