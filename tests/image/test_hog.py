@@ -455,3 +455,14 @@ def test_tags_describe_an_image_column_transformer():
     with warnings.catch_warnings(record=True):
         warnings.simplefilter("always")
         assert list(ec._yield_all_checks(HOGFeatures(), legacy=True)) == []
+
+
+@pytest.mark.parametrize("color", [False, True])
+def test_float32_path_equals_float64_on_the_same_pixels(gray_batch, color_batch, color):
+    """The float32 computation is exact up to rounding: only rounding the INPUT moves bins."""
+    im32 = (color_batch if color else gray_batch).astype(np.float32)
+    kw = {"channel_axis": -1} if color else {}
+    r32 = hog(im32, **kw)
+    r64 = hog(im32.astype(np.float64), **kw)
+    assert r32.dtype == np.float32 and r64.dtype == np.float64
+    np.testing.assert_allclose(r32, r64, rtol=0, atol=1e-5)
