@@ -403,19 +403,6 @@ def test_mnist_subset_hog_svc(shared_datasets):
 
 # --------------------------------------------------------------------------- sklearn checks
 
-API_CHECKS = [
-    "check_estimator_cloneable",
-    "check_estimator_tags_renamed",
-    "check_valid_tag_types",
-    "check_estimator_repr",
-    "check_no_attributes_set_in_init",
-    "check_do_not_raise_errors_in_init_or_set_params",
-    "check_mixin_order",
-    "check_parameters_default_constructible",
-    "check_get_params_invariance",
-    "check_set_params",
-]
-
 #: data-driven checks: they feed (n_samples, n_features) arrays of standard-normal floats,
 #: which are neither a column of images nor pixels in [0, 1]; their intent is tested above.
 EXPECTED_NOT_APPLICABLE = {
@@ -438,11 +425,6 @@ EXPECTED_NOT_APPLICABLE = {
 def test_parametrize_with_checks(estimator, check):
     """With string/3-D input tags scikit-learn yields only the cloneable check."""
     check(estimator)
-
-
-@pytest.mark.parametrize("check_name", API_CHECKS)
-def test_sklearn_api_check(check_name):
-    getattr(ec, check_name)("HOGFeatures", HOGFeatures())
 
 
 def test_tags_describe_an_image_column_transformer():

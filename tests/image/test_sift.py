@@ -9,7 +9,6 @@ import pytest
 from sklearn.base import clone
 from sklearn.pipeline import make_pipeline
 from sklearn.svm import LinearSVC
-from sklearn.utils import estimator_checks as ec
 from sklearn.utils import get_tags
 
 from mmfuse import collect_errors, config_context
@@ -264,25 +263,13 @@ def test_tags():
     assert not get_tags(SIFTFeatures()).input_tags.two_d_array
 
 
-API_CHECKS = [
-    "check_estimator_cloneable", "check_estimator_tags_renamed", "check_valid_tag_types",
-    "check_estimator_repr", "check_no_attributes_set_in_init",
-    "check_do_not_raise_errors_in_init_or_set_params", "check_mixin_order",
-    "check_parameters_default_constructible", "check_get_params_invariance",
-    "check_set_params",
-]
-
 #: SIFTFeatures takes one column of images (two_d_array=False, string=True), so
 #: parametrize_with_checks yields no data check: those feed numeric (n_samples,
 #: n_features) tables. Their intent is covered above with image input:
 #: fit returns self / idempotence / pickle -> test_clone_pickle_and_pandas_output;
 #: unfitted transform -> test_transform_before_fit_raises; n_features_in_ -> the
-#: DataFrame case of test_clone_pickle_and_pandas_output.
-
-
-@pytest.mark.parametrize("check_name", API_CHECKS)
-def test_sklearn_api_check(check_name):
-    getattr(ec, check_name)("SIFTFeatures", SIFTFeatures())
+#: DataFrame case of test_clone_pickle_and_pandas_output. The API checks that need no
+#: data run in tests/test_common.py.
 
 
 def test_transform_before_fit_raises():

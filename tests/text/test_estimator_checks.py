@@ -2,28 +2,14 @@
 
 TfidfText declares ``input_tags.string=True, two_d_array=False`` (as scikit-learn's own
 ``TfidfVectorizer``), so ``parametrize_with_checks`` yields no data checks for it: they
-all feed numeric 2-D arrays. The API checks that do not need data run here directly;
-the data-driven checks are listed in ``EXPECTED_NOT_APPLICABLE`` with the reason and
+all feed numeric 2-D arrays. The API checks that do not need data run in
+tests/test_common.py; the data-driven checks are listed in ``EXPECTED_NOT_APPLICABLE`` with the reason and
 their intent is covered with string input in test_tfidf.py.
 """
 
-import pytest
 from sklearn.utils import estimator_checks as ec
 
 from mmfuse.text import TfidfText
-
-API_CHECKS = [
-    "check_estimator_cloneable",
-    "check_estimator_tags_renamed",
-    "check_valid_tag_types",
-    "check_estimator_repr",
-    "check_no_attributes_set_in_init",
-    "check_do_not_raise_errors_in_init_or_set_params",
-    "check_mixin_order",
-    "check_parameters_default_constructible",
-    "check_get_params_invariance",
-    "check_set_params",
-]
 
 #: data-driven checks that feed numeric (n_samples, n_features) arrays -> test in test_tfidf
 EXPECTED_NOT_APPLICABLE = {
@@ -41,11 +27,6 @@ EXPECTED_NOT_APPLICABLE = {
                                  "tfidfvectorizer (fit_transform == fit().transform)",
     "check_estimators_pickle": "numeric X; see test_clone_and_pickle_round_trip",
 }
-
-
-@pytest.mark.parametrize("check_name", API_CHECKS)
-def test_sklearn_api_check(check_name):
-    getattr(ec, check_name)("TfidfText", TfidfText())
 
 
 def test_parametrize_with_checks_yields_nothing_for_a_string_transformer():
