@@ -25,10 +25,11 @@ the ratio peer/mmfuse):
 from __future__ import annotations
 
 import argparse
-import time
 import warnings
 
 import numpy as np
+
+from ._timing import best_of
 
 SR = 16000
 PARAMS = {"n_mfcc": 20, "n_fft": 512, "hop_length": 160, "n_mels": 40}
@@ -49,15 +50,6 @@ def make_clips(n_clips=1000, seconds=2.0, seed=0):
         noise = rng.standard_normal(n) * (np.sin(2 * np.pi * rng.uniform(2, 6) * t) > 0.7)
         clips[i] = (0.1 * voiced * env + 0.03 * noise).astype(np.float32)
     return clips
-
-
-def best_of(fn, repeat):
-    best, out = np.inf, None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, out
 
 
 def librosa_loop(clips):

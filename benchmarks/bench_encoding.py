@@ -22,19 +22,10 @@ best of ``--repeat`` runs.
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
 
-
-def _best(fn, repeat):
-    best = float("inf")
-    out = None
-    for _ in range(repeat):
-        t = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t)
-    return best, out
+from ._timing import best_of
 
 
 def _row(name, ours, peer, peer_name, extra=""):
@@ -50,8 +41,8 @@ def bench_assign(n, k, d, repeat):
     rng = np.random.default_rng(0)
     X = rng.normal(size=(n, d)).astype(np.float32)
     km = KMeans(n_clusters=k, n_init=1, max_iter=1, random_state=0).fit(X[:max(k * 4, 20000)])
-    t_ours, lab = _best(lambda: assign(X, km.cluster_centers_, device="cpu"), repeat)
-    t_peer, ref = _best(lambda: km.predict(X), repeat)
+    t_ours, lab = best_of(lambda: assign(X, km.cluster_centers_, device="cpu"), repeat)
+    t_peer, ref = best_of(lambda: km.predict(X), repeat)
     agree = float((lab == ref).mean())
     _row(f"assign {n:,} x {d}-d to {k:,} words (CPU)", t_ours, t_peer, "KMeans.predict",
          f"agreement {agree:.5f}")
@@ -71,7 +62,7 @@ def bench_dense_sift(n_images, size, repeat):
     imgs[:, size // 3: 2 * size // 3, size // 4:] += 0.3
     imgs = np.clip(imgs, 0, 1)
     u8 = np.rint(imgs * 255).astype(np.uint8)
-    t_ours, (D, pos) = _best(lambda: dense_sift(u8, step=8, patch_size=16, device="cpu"),
+    t_ours, (D, pos) = best_of(lambda: dense_sift(u8, step=8, patch_size=16, device="cpu"),
                              repeat)
     sift = cv2.SIFT_create()
     kps = [cv2.KeyPoint(float(x), float(y), opencv_keypoint_size(16), 0) for y, x in pos]
@@ -79,7 +70,7 @@ def bench_dense_sift(n_images, size, repeat):
     def peer():
         return [sift.compute(im, kps)[1] for im in u8]
 
-    t_peer, ref = _best(peer, repeat)
+    t_peer, ref = best_of(peer, repeat)
     ref = np.stack(ref)
     ref = ref / np.maximum(np.linalg.norm(ref, axis=2, keepdims=True), 1e-12)
     cos = (D * ref).sum(2)
@@ -107,7 +98,7 @@ def bench_gpu(X, C, t_assign_cpu, u8, t_sift_cpu, repeat):
         return out
 
     run_assign()
-    t, lab = _best(run_assign, repeat)
+    t, lab = best_of(run_assign, repeat)
     same = float((to_numpy(lab) == assign(X, C, device="cpu")).mean())
     _row("assign (GPU) vs our CPU path", t, t_assign_cpu, "mmfuse CPU",
          f"agreement {same:.5f}")
@@ -118,7 +109,7 @@ def bench_gpu(X, C, t_assign_cpu, u8, t_sift_cpu, repeat):
         return out
 
     run_sift()
-    t, _ = _best(run_sift, repeat)
+    t, _ = best_of(run_sift, repeat)
     _row("dense SIFT (GPU) vs our CPU path", t, t_sift_cpu, "mmfuse CPU")
 
 

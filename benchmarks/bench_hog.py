@@ -33,9 +33,10 @@ figure (HOGDescriptor ~20x skimage).
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
+
+from ._timing import best_of
 
 
 def make_images(n=1000, size=128, color=False, seed=0):
@@ -63,15 +64,6 @@ def make_images(n=1000, size=128, color=False, seed=0):
     return out
 
 
-def best_time(fn, repeat):
-    best, result = float("inf"), None
-    for _ in range(repeat):
-        t = time.perf_counter()
-        result = fn()
-        best = min(best, time.perf_counter() - t)
-    return best, result
-
-
 def skimage_loop(images, color):
     from skimage.feature import hog
 
@@ -87,8 +79,8 @@ def run_case(name, images, *, color, device, repeat, ref64=None):
     kw = dict(orientations=9, pixels_per_cell=(8, 8), cells_per_block=(2, 2),
               block_norm="L2-Hys", channel_axis=-1 if color else None, device=device)
     mm_hog(images[:8], **kw)  # warm up (imports, GPU kernels)
-    t_mm, ours = best_time(lambda: to_numpy(mm_hog(images, **kw)), repeat)
-    t_sk, theirs = best_time(lambda: skimage_loop(images, color), repeat)
+    t_mm, ours = best_of(lambda: to_numpy(mm_hog(images, **kw)), repeat)
+    t_sk, theirs = best_of(lambda: skimage_loop(images, color), repeat)
     same = np.abs(ours.astype(np.float64) - theirs)
     print(f"{name:36s} mmfuse {t_mm:7.3f} s   skimage {t_sk:7.3f} s   ratio {t_sk / t_mm:5.1f}x"
           f"   vs skimage same input: max|d| {same.max():.1e}")
@@ -161,7 +153,7 @@ def main(argv=None):
 
         t_cv, version, length = time_opencv_hogdescriptor(args.opencv_python, gray64, repeat)
         imgs32 = gray64.astype(np.float32)
-        t_mm, _ = best_time(lambda: mm_hog(imgs32, device=args.device), repeat)
+        t_mm, _ = best_of(lambda: mm_hog(imgs32, device=args.device), repeat)
         print(f"4. cv2.HOGDescriptor (OpenCV {version}, {length} features, uint8 loop): "
               f"{t_cv:.3f} s; mmfuse float32 {t_mm:.3f} s; ratio {t_cv / t_mm:.2f}x "
               f"(HOGDescriptor vs skimage: see case 1's skimage time)")

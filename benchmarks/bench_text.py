@@ -25,10 +25,11 @@ Times are the best of ``--repeat`` runs of ``fit_transform``.
 from __future__ import annotations
 
 import argparse
-import time
 import warnings
 
 import numpy as np
+
+from ._timing import best_of
 
 _ONSETS = ["b", "c", "d", "f", "g", "h", "l", "m", "n", "p", "r", "s", "t", "v", "w",
            "br", "ch", "cl", "cr", "dr", "fl", "gr", "pl", "pr", "sh", "st", "str", "th",
@@ -84,15 +85,6 @@ def make_documents(n_docs=20_000, mean_words=50, seed=0):
     return docs
 
 
-def _best(fn, repeat):
-    best, out = np.inf, None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, out
-
-
 def _identical(ours, peer_vec, X_ours, X_peer, prefix="word__"):
     names_ours = [n[len(prefix):] for n in ours.get_feature_names_out()]
     same_vocab = names_ours == list(peer_vec.get_feature_names_out())
@@ -131,10 +123,10 @@ def main(argv=None):
     peer_tokenizer = (  # the peer, verbatim
         lambda s: [PorterStemmer().stem(t) for t in TreebankWordTokenizer().tokenize(s)])
     peer = TfidfVectorizer(tokenizer=peer_tokenizer, token_pattern=None)
-    t_peer, X_peer = _best(lambda: peer.fit_transform(docs), repeat)
+    t_peer, X_peer = best_of(lambda: peer.fit_transform(docs), repeat)
     ours = TfidfText(tokenizer="nltk", stemmer="porter", stop_words=None, analyzer="word",
                      ngram_range=(1, 1), sublinear_tf=False)
-    t_ours, _ = _best(lambda: ours.fit_transform(docs), repeat)
+    t_ours, _ = best_of(lambda: ours.fit_transform(docs), repeat)
     _report("1 porter: TfidfText(tokenizer='nltk') vs lambda Treebank+Porter", t_ours, t_peer,
             f"target >= 2x (tokenizer source: {ours.tokenizer_source_})")
 
@@ -142,7 +134,7 @@ def main(argv=None):
     treebank = TreebankWordTokenizer().tokenize
     ours2 = TfidfText(tokenizer=treebank, stemmer="porter", stop_words=None, analyzer="word",
                       ngram_range=(1, 1), sublinear_tf=False)
-    t_ours2, X_ours2 = _best(lambda: ours2.fit_transform(docs), repeat)
+    t_ours2, X_ours2 = best_of(lambda: ours2.fit_transform(docs), repeat)
     same_vocab, same = _identical(ours2, peer, X_ours2, X_peer)
     _report("2 porter: TfidfText(tokenizer=Treebank) vs same lambda", t_ours2, t_peer,
             f"target >= 2x; identical vocabulary {same_vocab}, matrix {same}")
@@ -152,10 +144,10 @@ def main(argv=None):
 
     # 3. regex tokens, no stemming: scikit-learn's own path
     plain = TfidfVectorizer()
-    t_peer3, X_peer3 = _best(lambda: plain.fit_transform(docs), repeat)
+    t_peer3, X_peer3 = best_of(lambda: plain.fit_transform(docs), repeat)
     ours3 = TfidfText(tokenizer="regex", stemmer=None, stop_words=None, analyzer="word",
                       ngram_range=(1, 1), sublinear_tf=False)
-    t_ours3, X_ours3 = _best(lambda: ours3.fit_transform(docs), repeat)
+    t_ours3, X_ours3 = best_of(lambda: ours3.fit_transform(docs), repeat)
     same_vocab, same = _identical(ours3, plain, X_ours3, X_peer3)
     _report("3 no stemming: TfidfText(tokenizer='regex') vs TfidfVectorizer()", t_ours3,
             t_peer3, f"target >= 0.83x (mmfuse within 1.2x of peer); identical vocabulary "
@@ -168,14 +160,14 @@ def main(argv=None):
                                  stop_words="english")),
         ("char", TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 5), sublinear_tf=True)),
     ])
-    t_peer4, _ = _best(lambda: union.fit_transform(docs), 1)
-    t_ours4, _ = _best(lambda: TfidfText().fit_transform(docs), 1)
+    t_peer4, _ = best_of(lambda: union.fit_transform(docs), 1)
+    t_ours4, _ = best_of(lambda: TfidfText().fit_transform(docs), 1)
     _report("4 defaults (word 1-2 + char_wb 1-5) vs FeatureUnion (info)", t_ours4, t_peer4)
 
     # 5. parallel tokenization
     ours5 = TfidfText(tokenizer="nltk", stemmer="porter", stop_words=None, analyzer="word",
                       ngram_range=(1, 1), sublinear_tf=False, n_jobs=2)
-    t_ours5, X5 = _best(lambda: ours5.fit_transform(docs), 1)
+    t_ours5, X5 = best_of(lambda: ours5.fit_transform(docs), 1)
     same5 = abs(X5 - ours.transform(docs)).max() <= 1e-12
     _report("5 porter with n_jobs=2 (info; 2 shared cores)", t_ours5, t_peer,
             f"same as n_jobs=None: {same5}")
