@@ -1,13 +1,88 @@
-"""Shared plumbing for the per-modality extractors (one column in, one block out)."""
+"""Shared plumbing for the per-modality extractors (one column in, one block out).
+
+The row contract of the extractors (see :mod:`mmfuse._config`): a missing item
+(``None``/NaN) gives a NaN row (TF-IDF: an empty document); an item that cannot
+be loaded raises :class:`~mmfuse.io.MMFuseInputError`, or under
+``on_error='skip'`` at prediction time is left out of the output and reported
+to :func:`mmfuse.collect_errors`. Fitting always raises (:func:`strict_loading`).
+"""
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 
-from ._config import get_config, report_errors, show_progress
+from ._config import config_context, get_config, report_errors, show_progress
 from .io import LoadedColumn, MMFuseInputError, load_column
 
-__all__ = ["as_column", "load_items", "progress_bar"]
+__all__ = ["as_column", "drop_failed_rows", "kept_rows_output", "load_items",
+           "progress_bar", "screen_column", "strict_loading"]
+
+
+@contextlib.contextmanager
+def strict_loading():
+    """A bad item raises inside this block whatever ``on_error`` says.
+
+    Used by ``fit`` (a training row cannot leave the batch without its label,
+    and training on a stand-in for it would be a silently different model), and
+    by the fusers after they screened a batch (a row that still fails must not
+    shift the other blocks' rows).
+    """
+    with config_context(on_error="raise"):
+        yield
+
+
+def screen_column(X, loader, *, n_jobs=None, batch_size=256, **kwargs):
+    """Load every item of a column with ``loader`` to find the ones that fail.
+
+    Items are loaded in batches of ``batch_size`` and dropped at once, so memory
+    stays bounded whatever the column's length.
+
+    Returns
+    -------
+    failed : ndarray of bool, shape (n_items,)
+    errors : list of MMFuseInputError
+        One per failed item (row label and column filled in), in row order.
+    """
+    items, rows, name = as_column(X)
+    failed = np.zeros(len(items), dtype=bool)
+    errors = []
+    for start in range(0, len(items), batch_size):
+        stop = start + batch_size
+        loaded = load_column(items[start:stop], loader, column=name, rows=rows[start:stop],
+                             on_error="skip", n_jobs=n_jobs, **kwargs)
+        failed[start:stop] = loaded.failed
+        errors += loaded.errors
+    return failed, errors
+
+
+def drop_failed_rows(estimator, out, failed, X):
+    """``out`` without the rows whose item failed to load (``on_error='skip'``)."""
+    if not np.any(failed):
+        return out
+    keep = ~np.asarray(failed)
+    return kept_rows_output(estimator, out[keep], keep, X)
+
+
+def kept_rows_output(estimator, out, keep, X):
+    """The output of the kept rows of ``X`` (``keep`` a boolean mask), ready to return.
+
+    When ``estimator`` is configured for pandas output
+    (``set_output(transform='pandas')``), ``X`` has an index and rows were
+    dropped, the result is a DataFrame indexed by the kept rows' labels, so
+    scikit-learn's output wrapper does not try to reuse the full index.
+    """
+    index = getattr(X, "index", None)
+    if keep.all() or index is None or not hasattr(X, "iloc") or hasattr(out, "tocsr"):
+        return out
+    from sklearn.utils._set_output import _get_output_config  # noqa: PLC0415
+
+    if _get_output_config("transform", estimator)["dense"] == "pandas":
+        import pandas as pd  # noqa: PLC0415
+
+        out = pd.DataFrame(out, index=index[keep])
+    return out
 
 
 def as_column(X):
@@ -55,8 +130,8 @@ def load_items(X, loader, *, default_column=None, n_jobs=None, **kwargs):
     Returns ``(loaded, column_name)`` where ``loaded`` is a
     :class:`~mmfuse.io.LoadedColumn`. Under ``on_error='skip'`` the failures
     are reported to active :func:`mmfuse.collect_errors` blocks and the rows
-    come back as ``None`` with ``loaded.failed`` set; callers give them a zero
-    feature vector.
+    come back as ``None`` with ``loaded.failed`` set; callers leave them out of
+    their output (:func:`drop_failed_rows`).
     """
     items, rows, name = as_column(X)
     column = name if name is not None else default_column

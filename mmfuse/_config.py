@@ -1,49 +1,57 @@
-"""Global configuration, modelled on :func:`sklearn.set_config`.
+"""Context-local configuration, modelled on :func:`sklearn.set_config`.
 
 Keys
 ----
 device : {'auto', 'cpu', 'cuda'}
-    Used by estimators whose own ``device`` parameter is ``None``.
+    Used by every estimator whose own ``device`` parameter is ``None`` (the
+    default everywhere).
 progress : bool or None
     Show tqdm progress bars; ``None`` shows them only when stderr is a terminal.
 working_memory : int
     MiB that chunked computations (codebook assignment, kernels) may use per chunk.
 on_error : {'raise', 'skip'}
-    What feature extractors do with an item that cannot be loaded.  ``'raise'``
-    raises :class:`mmfuse.io.MMFuseInputError`; ``'skip'`` gives the row a
-    zero feature vector and reports the error to every active
-    :func:`collect_errors` block, so a batch scorer can drop exactly those rows
-    and keep all good ones.
+    What prediction-time calls (``transform``, ``predict``, ``predict_proba``,
+    ``decision_function``) do with a row whose item cannot be loaded, or a row
+    in which no modality is present. ``'raise'`` raises
+    :class:`mmfuse.io.MMFuseInputError`; ``'skip'`` removes the row from the
+    batch before any extractor or classifier sees it (the output has one row
+    per *good* input row, in input order) and reports its error to every
+    active :func:`collect_errors` block. Fitting always raises: a training
+    row cannot be dropped without its label.
+
+The configuration and the active :func:`collect_errors` blocks live in
+:mod:`contextvars`, so concurrent threads (and asyncio tasks) each see their
+own. :class:`mmfuse._parallel.Parallel` carries them into joblib workers,
+threads or processes, as :mod:`sklearn.utils.parallel` does for scikit-learn's
+configuration, and brings the workers' errors back as values.
 """
 
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import sys
-import threading
 
 __all__ = ["collect_errors", "config_context", "get_config", "set_config", "show_progress"]
 
 _DEFAULTS = {"device": "auto", "progress": None, "working_memory": 256, "on_error": "raise"}
-# Process-wide rather than thread-local: extractors run inside joblib worker threads
-# (FeatureFusion(n_jobs=...), load_column(n_jobs=...)) and must see the caller's policy.
-_CONFIG = dict(_DEFAULTS)
-_SINKS: list = []
-_LOCK = threading.Lock()
+_CONFIG: contextvars.ContextVar[dict] = contextvars.ContextVar("mmfuse_config",
+                                                               default=_DEFAULTS)
+_SINKS: contextvars.ContextVar[tuple] = contextvars.ContextVar("mmfuse_error_sinks",
+                                                               default=())
 
 
 def _cfg() -> dict:
-    return _CONFIG
+    return _CONFIG.get()
 
 
 def get_config() -> dict:
-    """A copy of the current configuration."""
+    """A copy of the configuration of the current context (thread, task)."""
     return dict(_cfg())
 
 
-def set_config(*, device=None, progress="unset", working_memory=None, on_error=None) -> None:
-    """Set configuration keys; ``None`` (or unset for ``progress``) leaves a key as it is."""
-    cfg = _cfg()
+def _validated(cfg, *, device=None, progress="unset", working_memory=None, on_error=None):
+    cfg = dict(cfg)
     if device is not None:
         if device not in ("auto", "cpu", "cuda"):
             raise ValueError(f"device must be 'auto', 'cpu' or 'cuda'; got {device!r}")
@@ -60,18 +68,41 @@ def set_config(*, device=None, progress="unset", working_memory=None, on_error=N
         if on_error not in ("raise", "skip"):
             raise ValueError(f"on_error must be 'raise' or 'skip'; got {on_error!r}")
         cfg["on_error"] = on_error
+    return cfg
+
+
+def set_config(*, device=None, progress="unset", working_memory=None, on_error=None) -> None:
+    """Set configuration keys in the current context; ``None`` (unset for ``progress``) keeps a key.
+
+    Like :func:`sklearn.set_config`, the change is local to the calling thread
+    (context): other threads keep their own configuration, and work handed to
+    :class:`mmfuse._parallel.Parallel` receives the caller's.
+
+    Raises
+    ------
+    ValueError
+        An unknown device or ``on_error`` value, ``working_memory < 1``, or a
+        ``progress`` other than True/False/None.
+    """
+    _CONFIG.set(_validated(_cfg(), device=device, progress=progress,
+                           working_memory=working_memory, on_error=on_error))
 
 
 @contextlib.contextmanager
 def config_context(**kwargs):
-    """Temporarily change configuration keys inside a ``with`` block."""
-    old = get_config()
-    set_config(**kwargs)
+    """Temporarily change configuration keys inside a ``with`` block (this context only).
+
+    Parameters
+    ----------
+    **kwargs
+        Keys of :func:`set_config` (``device``, ``progress``, ``working_memory``,
+        ``on_error``).
+    """
+    token = _CONFIG.set(_validated(_cfg(), **kwargs))
     try:
         yield
     finally:
-        _cfg().clear()
-        _cfg().update(old)
+        _CONFIG.reset(token)
 
 
 def show_progress(progress=None) -> bool:
@@ -90,27 +121,83 @@ def resolve_configured_device(device):
 
 @contextlib.contextmanager
 def collect_errors():
-    """Collect the input errors that extractors skip (``on_error='skip'``) in this block.
+    """Collect the input errors of rows skipped (``on_error='skip'``) in this block.
 
     Yields a list that receives every :class:`~mmfuse.io.MMFuseInputError`
-    reported with :func:`report_errors` while the block runs (from any thread)::
+    reported while the block runs in this context, including by work that
+    mmfuse hands to its own joblib workers. Other threads' errors never
+    arrive here::
 
         with config_context(on_error="skip"), collect_errors() as errors:
-            y = model.predict(X)
-        bad_rows = {e.row for e in errors}
+            y_pred = model.predict(X)          # one prediction per good row
+        bad = {e.row for e in errors}          # row labels of X
+        good = [r for r in X.index if r not in bad]   # the rows of y_pred
+
+    Blocks nest: an error reaches every enclosing block of the same context.
     """
     sink = []
-    with _LOCK:
-        _SINKS.append(sink)
+    token = _SINKS.set(_SINKS.get() + (sink,))
     try:
         yield sink
     finally:
-        with _LOCK:
-            _SINKS.remove(sink)
+        _SINKS.reset(token)
 
 
 def report_errors(errors) -> None:
-    """Hand skipped-row errors to every active :func:`collect_errors` block."""
-    with _LOCK:
-        for sink in _SINKS:
+    """Hand skipped-row errors to the :func:`collect_errors` blocks of the current context."""
+    errors = list(errors)
+    if errors:
+        for sink in _SINKS.get():
             sink.extend(errors)
+
+
+def collecting() -> bool:
+    """Whether a :func:`collect_errors` block is active in the current context."""
+    return bool(_SINKS.get())
+
+
+def follow_configured_device(estimator) -> list:
+    """Make every component of a (fitted) model follow the configured device.
+
+    Sets ``device=None`` on every estimator reachable from ``estimator`` that
+    has a ``device`` parameter: the nested parameters *and* the fitted
+    components that :meth:`get_params` does not show (a fuser's
+    ``transformers_``/``estimators_``, a SIFT extractor's ``encoder_``...).
+    The model then runs wherever :func:`config_context` (or the CLI's
+    ``--device``) says, e.g. a model fitted with ``device='cuda'`` on a
+    CPU-only host. Fitted state is NumPy whatever the device, so results do
+    not change.
+
+    Returns
+    -------
+    changed : list of str
+        The class names of the components whose device was changed.
+    """
+    changed, seen, stack = [], set(), [estimator]
+    while stack:
+        obj = stack.pop()
+        if id(obj) in seen or isinstance(obj, type):
+            continue
+        seen.add(id(obj))
+        if isinstance(obj, dict):
+            stack.extend(obj.values())
+            continue
+        if isinstance(obj, (list, tuple)):
+            stack.extend(obj)
+            continue
+        if not hasattr(obj, "__dict__"):
+            continue
+        if not hasattr(obj, "get_params"):  # e.g. mmfuse.kernels.Chi2Kernel in SVC(kernel=)
+            if type(obj).__module__.startswith("mmfuse.") and getattr(obj, "device", None):
+                obj.device = None
+                changed.append(type(obj).__name__)
+            continue
+        try:
+            params = obj.get_params(deep=False)
+        except TypeError:  # a class-level get_params, not an instance's
+            params = {}
+        if "device" in params and params["device"] is not None:
+            obj.set_params(device=None)
+            changed.append(type(obj).__name__)
+        stack.extend(vars(obj).values())
+    return changed

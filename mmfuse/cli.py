@@ -129,20 +129,34 @@ def _cmd_demo(args) -> int:
     return run_demo(out=args.out, quiet=args.quiet)
 
 
-def _load_model(path):
+def _load_model(path, device=None):
     from mmfuse.persistence import load, read_metadata  # noqa: PLC0415
 
-    return load(path), read_metadata(path)
+    model = load(path)
+    if device is not None:  # --device reaches every extractor, fitted ones included
+        from mmfuse._config import follow_configured_device  # noqa: PLC0415
+
+        follow_configured_device(model)
+    return model, read_metadata(path)
+
+
+def _device_context(args):
+    from mmfuse import config_context  # noqa: PLC0415
+
+    device = getattr(args, "device", None)
+    return config_context(device=device) if device else config_context()
 
 
 def _cmd_score(args) -> int:
     from mmfuse.scoring import score_manifest  # noqa: PLC0415
 
-    model, meta = _load_model(args.model)
-    summary = score_manifest(model, args.manifest, args.out, proba=args.proba,
-                             chunk_size=args.chunk_size, on_error=args.on_error,
-                             n_jobs=args.n_jobs, scheduler=args.scheduler,
-                             progress=False if args.quiet else None, metadata=meta)
+    model, meta = _load_model(args.model, args.device)
+    with _device_context(args):
+        summary = score_manifest(model, args.manifest, args.out, proba=args.proba,
+                                 chunk_size=args.chunk_size, on_error=args.on_error,
+                                 n_jobs=args.n_jobs, scheduler=args.scheduler,
+                                 progress=False if args.quiet else None, metadata=meta,
+                                 encoding=args.encoding)
     if not args.quiet:
         print(f"scored {summary.n_scored} of {summary.n_rows} rows in {summary.seconds:.1f} s "
               f"({summary.rows_per_second:.0f} rows/s) -> {summary.out}")
@@ -156,13 +170,16 @@ def _cmd_evaluate(args) -> int:
     from mmfuse.report import evaluate_model  # noqa: PLC0415
     from mmfuse.scoring import model_columns  # noqa: PLC0415
 
-    model, meta = _load_model(args.model)
+    model, meta = _load_model(args.model, args.device)
     cols = model_columns(model, meta)
-    frame = load_manifest(args.manifest, modalities=cols, require_label=True)
+    frame = load_manifest(args.manifest, modalities=cols, require_label=True,
+                          encoding=args.encoding)
     if args.split and "split" in frame.columns:
         frame = frame[frame["split"] == args.split]
-    metrics = evaluate_model(model, frame[list(cols)], frame["label"].to_numpy(), args.report,
-                             title=f"mmfuse evaluation of {args.model}", source=args.manifest)
+    with _device_context(args):
+        metrics = evaluate_model(model, frame[list(cols)], frame["label"].to_numpy(),
+                                 args.report, title=f"mmfuse evaluation of {args.model}",
+                                 source=args.manifest)
     print(f"accuracy {metrics['accuracy']:.4f}, macro-F1 {metrics['macro_f1']:.4f} on "
           f"{metrics['n_samples']} rows; report in {args.report}/index.html")
     return EXIT_OK
@@ -184,21 +201,31 @@ def _parse_params(pairs):
 
 
 def _cmd_train(args) -> int:
-    import time  # noqa: PLC0415
-
     from mmfuse.datasets import load_manifest  # noqa: PLC0415
-    from mmfuse.persistence import save  # noqa: PLC0415
     from mmfuse.pipelines import build_recipe, load_recipe  # noqa: PLC0415
 
     recipe = load_recipe(args.recipe)
     model = build_recipe(recipe, _parse_params(args.param))
-    frame = load_manifest(args.data, require_label=True)
+    if args.device:  # the saved model follows the device of wherever it is loaded
+        from mmfuse._config import follow_configured_device  # noqa: PLC0415
+
+        follow_configured_device(model)
+    frame = load_manifest(args.data, require_label=True, encoding=args.encoding)
     cols = [c for c in frame.attrs["modalities"]]
     train = frame[frame["split"] == "train"] if "split" in frame.columns else frame
     test = frame[frame["split"] == "test"] if "split" in frame.columns else frame.iloc[:0]
     X, y = train[cols], train["label"].to_numpy()
     info = {"recipe": args.recipe, "params": _parse_params(args.param),
             "n_train": int(len(train))}
+    with _device_context(args):
+        return _train(args, recipe, model, X, y, test, cols, info)
+
+
+def _train(args, recipe, model, X, y, test, cols, info):
+    import time  # noqa: PLC0415
+
+    from mmfuse.persistence import save  # noqa: PLC0415
+
     t0 = time.perf_counter()
     if args.grid:
         from sklearn.model_selection import GridSearchCV  # noqa: PLC0415
@@ -232,6 +259,17 @@ def _cmd_train(args) -> int:
     return EXIT_OK
 
 
+def _common_options(p):
+    """``--encoding`` and ``--device``, shared by train, evaluate and score."""
+    p.add_argument("--encoding", default=None, metavar="NAME",
+                   help="the manifest's text encoding (default: UTF-8 with or without BOM; "
+                        "any other bytes are an error naming the offset), e.g. latin-1")
+    p.add_argument("--device", choices=("auto", "cpu", "cuda"), default=None,
+                   help="where every extractor computes (default: each model's own setting, "
+                        "'auto' unless fitted otherwise); a model fitted on a GPU scores "
+                        "with --device cpu on a CPU-only host")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mmfuse",
@@ -263,6 +301,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--param", action="append", metavar="KEY=VALUE",
                    help="recipe parameter (build() keyword or nested set_params key)")
     p.add_argument("--n-jobs", type=int, default=None)
+    _common_options(p)
     p.set_defaults(func=_cmd_train)
 
     p = sub.add_parser("score", help="batch-score a manifest with a saved model",
@@ -284,6 +323,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="run chunks as Dask tasks: 'local' starts a LocalCluster on "
                         "127.0.0.1, else the address of a running scheduler")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    _common_options(p)
     p.set_defaults(func=_cmd_score)
 
     p = sub.add_parser("evaluate", help="metrics, confusion matrix, per-modality "
@@ -292,6 +332,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("manifest")
     p.add_argument("--report", required=True, metavar="DIR")
     p.add_argument("--split", default=None, help="only rows with this split value")
+    _common_options(p)
     p.set_defaults(func=_cmd_evaluate)
     return parser
 

@@ -22,10 +22,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .io import MMFuseInputError, is_missing
+from .io import MMFuseInputError
 
 __all__ = ["MODALITY_KINDS", "infer_modalities", "load_av_digits", "load_manifest",
-           "make_multimodal"]
+           "make_multimodal", "read_manifest"]
 
 MODALITY_KINDS = ("image", "audio", "text")
 _RESERVED = ("label", "id", "split")
@@ -45,37 +45,85 @@ def infer_modalities(columns) -> dict:
     return out
 
 
-def load_manifest(path, *, modalities=None, require_label=False, check_files=True):
-    """Read a manifest CSV into a DataFrame with resolved file paths.
+def manifest_encoding(encoding=None) -> str:
+    """The codec :func:`read_manifest` decodes with.
+
+    ``None`` and any spelling of UTF-8 read UTF-8 with or without a byte-order
+    mark (``'utf-8-sig'``); another name is used as given.
+
+    Raises
+    ------
+    ValueError
+        ``encoding`` names no codec Python knows.
+    """
+    import codecs  # noqa: PLC0415
+
+    if encoding is None:
+        return "utf-8-sig"
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        raise ValueError(f"unknown encoding {encoding!r}; give a codec name Python knows, "
+                         "e.g. 'utf-8', 'latin-1' or 'cp1252'") from None
+    return "utf-8-sig" if name in ("utf-8", "utf-8-sig") else name
+
+
+def _decode_error(path, encoding) -> MMFuseInputError:
+    """The error for a manifest that does not decode: the byte offset, its line and the fix."""
+    import codecs  # noqa: PLC0415
+
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    offset, line = 0, 1
+    with open(path, "rb") as f:
+        while block := f.read(1 << 20):
+            pending = len(decoder.getstate()[0])
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError as exc:
+                at = offset + exc.start - pending
+                head = (exc.object[:exc.start]).count(b"\n")
+                shown = exc.object[exc.start:exc.end].hex(" ")
+                shown = " ".join(f"0x{b}" for b in shown.split())
+                cause = (f"not valid {'UTF-8' if encoding == 'utf-8-sig' else encoding}: "
+                         f"byte(s) {shown} at offset {at} (line {line + head}); if the file "
+                         "is in another encoding, pass it (load_manifest(..., "
+                         "encoding='latin-1'), CLI --encoding latin-1) or re-save the file "
+                         "as UTF-8")
+                return MMFuseInputError(cause, path=path)
+            line += block.count(b"\n")
+            offset += len(block)
+    return MMFuseInputError(f"cannot be decoded as {encoding}", path=path)
+
+
+def read_manifest(path, *, encoding=None, chunksize=None):
+    """Read a manifest CSV as strings: the one reader of training, evaluation and scoring.
+
+    Every cell is read as text: ``'NA'``, ``'None'``, ``'null'``, ``'n/a'``,
+    ``'NaN'`` are the strings themselves (messages, product names). Only an
+    empty cell is missing (``None``). Column names are stripped of surrounding
+    spaces. Paths are left as written (see :func:`load_manifest`).
 
     Parameters
     ----------
     path : str or os.PathLike
-        CSV file (UTF-8, header row). One row per sample.
-    modalities : dict or list, optional
-        ``{column: kind}`` with kind in ``{'image', 'audio', 'text'}``, or a list
-        of column names whose kind is read from their prefix. By default every
-        column whose name starts with ``image``, ``audio`` or ``text`` is a
-        modality. ``image``/``audio`` cells are file paths; ``text`` cells are
-        the text itself.
-    require_label : bool, default=False
-        Whether a ``label`` column must be present (training and evaluation).
-    check_files : bool, default=True
-        Check that every referenced file exists; all problems are reported at once.
+    encoding : str, optional
+        ``None`` (default) reads UTF-8 with or without a byte-order mark; a file
+        that is not valid UTF-8 is an error naming the byte offset and line.
+        Give the file's encoding (e.g. ``'latin-1'``) to read it as that.
+    chunksize : int, optional
+        Yield DataFrames of this many rows (indexed by data-row number from 0)
+        instead of returning one.
 
     Returns
     -------
-    frame : pandas.DataFrame
-        The manifest, with image/audio paths made absolute (relative paths are
-        resolved against the CSV's folder) and empty cells as ``None``
-        (a missing modality). ``frame.attrs['modalities']`` holds the
-        ``{column: kind}`` mapping and ``frame.attrs['source']`` the CSV path.
+    frame : pandas.DataFrame of object columns, or an iterator of them
 
     Raises
     ------
     MMFuseInputError
-        unreadable CSV, missing columns or missing files; the message lists
-        every problem (row, column, path).
+        The file is absent, not a file, not parseable, or does not decode.
+    ValueError
+        ``encoding`` is not a codec name.
     """
     import pandas as pd  # noqa: PLC0415
 
@@ -83,13 +131,111 @@ def load_manifest(path, *, modalities=None, require_label=False, check_files=Tru
     if not path.is_file():
         raise MMFuseInputError("manifest not found" if not path.exists()
                                else "manifest path is not a file", path=path)
+    enc = manifest_encoding(encoding)
+    kwargs = dict(dtype=str, na_filter=False, encoding=enc, encoding_errors="strict")
+
+    def tidy(frame):
+        frame.columns = [str(c).strip() for c in frame.columns]
+        for col in frame.columns:
+            frame[col] = pd.Series([None if v == "" else v for v in frame[col].tolist()],
+                                   index=frame.index, dtype=object)
+        return frame
+
+    def chunks():
+        try:
+            for chunk in pd.read_csv(path, chunksize=chunksize, **kwargs):
+                yield tidy(chunk)
+        except UnicodeDecodeError:
+            raise _decode_error(path, enc) from None
+        except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+            raise MMFuseInputError(f"cannot parse manifest CSV ({exc})", path=path) from None
+
+    if chunksize is not None:
+        return chunks()
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=True, encoding="utf-8")
+        return tidy(pd.read_csv(path, **kwargs))
     except UnicodeDecodeError:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=True, encoding="latin-1")
+        raise _decode_error(path, enc) from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise MMFuseInputError(f"cannot parse manifest CSV ({exc})", path=path) from None
-    frame.columns = [str(c).strip() for c in frame.columns]
+
+
+def duplicate_ids(ids) -> dict:
+    """``{id: [row, ...]}`` for every id that occurs on more than one row (rows from 0)."""
+    first, dups = {}, {}
+    for row, ident in enumerate(ids):
+        if ident is None:
+            continue
+        if ident in first:
+            dups.setdefault(ident, [first[ident]]).append(row)
+        else:
+            first[ident] = row
+    return dups
+
+
+def warn_duplicate_ids(dups, path, *, what="treated") -> None:
+    """One :class:`~mmfuse.io.MMFuseInputWarning` naming the duplicated ids and their rows."""
+    if not dups:
+        return
+    import warnings  # noqa: PLC0415
+
+    from .io import MMFuseInputWarning  # noqa: PLC0415
+
+    shown = "; ".join(f"{ident!r} on rows {', '.join(map(str, rows))}"
+                      for ident, rows in list(dups.items())[:10])
+    more = f"; and {len(dups) - 10} more" if len(dups) > 10 else ""
+    warnings.warn(f"{path}: {len(dups)} id(s) occur on more than one row: {shown}{more} "
+                  f"(rows count from 0, the first data row); each row is {what} separately",
+                  MMFuseInputWarning, stacklevel=3)
+
+
+def load_manifest(path, *, modalities=None, require_label=False, check_files=True,
+                  encoding=None):
+    """Read a manifest CSV into a DataFrame with resolved file paths.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        CSV file with a header row, one row per sample.
+    modalities : dict or list, optional
+        ``{column: kind}`` with kind in ``{'image', 'audio', 'text'}``, or a list
+        of column names whose kind is read from their prefix. By default every
+        column whose name starts with ``image``, ``audio`` or ``text`` is a
+        modality. ``image``/``audio`` cells are file paths; ``text`` cells are
+        the text itself.
+    require_label : bool, default=False
+        Whether a ``label`` column must be present and filled on every row
+        (training and evaluation).
+    check_files : bool, default=True
+        Check that every referenced file exists; all problems are reported at once.
+    encoding : str, optional
+        ``None`` reads UTF-8 with or without a byte-order mark (anything else
+        is an error naming the byte offset); give the file's encoding to read
+        another one. See :func:`read_manifest`, which scoring uses too, so
+        training and scoring read identical text.
+
+    Returns
+    -------
+    frame : pandas.DataFrame
+        The manifest, with image/audio paths made absolute (relative paths are
+        resolved against the CSV's folder) and empty cells as ``None``
+        (a missing modality; in a text column only an empty cell is missing,
+        ``'NA'`` or ``'null'`` are text). ``frame.attrs['modalities']`` holds
+        the ``{column: kind}`` mapping and ``frame.attrs['source']`` the CSV path.
+
+    Raises
+    ------
+    MMFuseInputError
+        unreadable or undecodable CSV, missing columns, missing labels or
+        missing files; the message lists every problem (row, id, column, path).
+
+    Warns
+    -----
+    MMFuseInputWarning
+        Once, naming every ``id`` that occurs on more than one row.
+    """
+    path = Path(path)
+    frame = read_manifest(path, encoding=encoding)
 
     problems = []
     if modalities is None:
@@ -110,6 +256,11 @@ def load_manifest(path, *, modalities=None, require_label=False, check_files=Tru
     if not kinds and not missing_cols:
         problems.append(f"no modality column: name columns image*, audio* or text* "
                         f"(found {list(frame.columns)}) or pass modalities=")
+    ids = frame["id"].tolist() if "id" in frame.columns else None
+    if require_label and "label" in frame.columns:
+        for pos in np.flatnonzero(frame["label"].isna().to_numpy()):
+            problems.append(f"row {pos}" + (f" (id {ids[pos]})" if ids else "")
+                            + ", column 'label': empty; every row needs a label")
 
     frame, file_problems = resolve_paths(frame, path.parent, kinds, check_files=check_files)
     problems += file_problems
@@ -118,14 +269,17 @@ def load_manifest(path, *, modalities=None, require_label=False, check_files=Tru
         shown = problems[:50]
         more = f"\n  ... and {len(problems) - 50} more" if len(problems) > 50 else ""
         raise MMFuseInputError(head + ":\n  " + "\n  ".join(shown) + more, path=path)
+    if ids:
+        warn_duplicate_ids(duplicate_ids(ids), path)
     frame.attrs["modalities"] = kinds
     frame.attrs["source"] = str(path)
     return frame
 
 
 def resolve_paths(frame, base, kinds, *, check_files=True, row_offset=0):
-    """Make the image/audio paths of ``frame`` absolute and empty cells ``None``.
+    """Make the image/audio paths of a :func:`read_manifest` frame absolute.
 
+    A path cell that is empty or only spaces is ``None`` (a missing modality).
     Returns ``(frame, problems)`` where ``problems`` lists every missing file as
     ``"row R (id I), column 'c': cell: file not found"`` (when ``check_files``).
     ``row_offset`` numbers rows of a later chunk of a manifest.
@@ -133,9 +287,6 @@ def resolve_paths(frame, base, kinds, *, check_files=True, row_offset=0):
     import pandas as pd  # noqa: PLC0415
 
     problems = []
-    for col in frame.columns:  # empty cells -> None: a missing modality
-        frame[col] = pd.Series([None if is_missing(v) else v for v in frame[col].tolist()],
-                               index=frame.index, dtype=object)
     ids = frame["id"].tolist() if "id" in frame.columns else None
     for col, kind in kinds.items():
         if col not in frame.columns or kind == "text":

@@ -65,14 +65,18 @@ class MMFuseInputError(ValueError):
         Column (modality) name.
     path : str or os.PathLike, optional
         File the item was read from.
+    id : hashable, optional
+        The row's identifier (a manifest's ``id`` column).
 
-    The message reads ``"row 17, column 'audio', clips/a.wav: file is empty (0 bytes)"``;
+    The message reads
+    ``"row 17 (id a17), column 'audio', clips/a.wav: file is empty (0 bytes)"``;
     parts that are unknown are left out.
     """
 
-    def __init__(self, cause, *, row=None, column=None, path=None):
+    def __init__(self, cause, *, row=None, column=None, path=None, id=None):  # noqa: A002
         self.cause = str(cause)
         self.row = row
+        self.id = id
         self.column = column
         self.path = None if path is None else os.fspath(path)
         super().__init__(self._message())
@@ -80,7 +84,10 @@ class MMFuseInputError(ValueError):
     def _message(self) -> str:
         where = []
         if self.row is not None:
-            where.append(f"row {self.row}")
+            where.append(f"row {self.row}" + (f" (id {self.id})" if self.id is not None
+                                              else ""))
+        elif self.id is not None:
+            where.append(f"id {self.id}")
         if self.column is not None:
             where.append(f"column {self.column!r}")
         if self.path is not None:
@@ -90,21 +97,28 @@ class MMFuseInputError(ValueError):
     def __str__(self) -> str:
         return self._message()
 
-    def with_context(self, *, row=None, column=None, path=None) -> "MMFuseInputError":
-        """A copy with row/column/path filled in where this error lacks them."""
+    def with_context(self, *, row=None, column=None, path=None, id=None  # noqa: A002
+                     ) -> "MMFuseInputError":
+        """A copy with row/id/column/path filled in where this error lacks them."""
         return MMFuseInputError(
             self.cause,
             row=self.row if self.row is not None else row,
             column=self.column if self.column is not None else column,
             path=self.path if self.path is not None else path,
+            id=self.id if self.id is not None else id,
         )
 
+    def as_record(self) -> dict:
+        """``{'row', 'id', 'column', 'path', 'cause'}``: one line of an errors table."""
+        return {"row": self.row, "id": self.id, "column": self.column, "path": self.path,
+                "cause": self.cause}
+
     def __reduce__(self):  # keep keyword-only attributes through pickling (joblib workers)
-        return (_rebuild_error, (self.cause, self.row, self.column, self.path))
+        return (_rebuild_error, (self.cause, self.row, self.column, self.path, self.id))
 
 
-def _rebuild_error(cause, row, column, path):
-    return MMFuseInputError(cause, row=row, column=column, path=path)
+def _rebuild_error(cause, row, column, path, id=None):  # noqa: A002
+    return MMFuseInputError(cause, row=row, column=column, path=path, id=id)
 
 
 class MMFuseInputWarning(UserWarning):
@@ -575,7 +589,7 @@ def load_column(items, loader, *, column=None, rows=None, on_error="raise", n_jo
     if len(rows) != len(seq):
         raise ValueError(f"rows has {len(rows)} labels for {len(seq)} items")
     if n_jobs is not None and n_jobs != 1 and len(seq) > 1:
-        from joblib import Parallel, delayed  # noqa: PLC0415
+        from ._parallel import Parallel, delayed  # noqa: PLC0415
 
         results = Parallel(n_jobs=n_jobs, prefer="threads")(
             delayed(_load_one)(loader, it, r, column, kwargs, on_error)

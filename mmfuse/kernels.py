@@ -17,7 +17,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._backend import asarray, get_namespace, is_numpy_namespace, resolve_device, to_numpy
-from ._config import get_config
+from ._config import get_config, resolve_configured_device
 
 __all__ = ["Chi2Kernel", "IntersectionKernel", "chi2_kernel", "intersection_kernel"]
 
@@ -58,7 +58,7 @@ def _dense(A, rows, device):
 def _pairwise(X, Y, device, name, fn, cpu_fn=None):
     """Chunked ``fn(xp, X_chunk, Y)``; ``cpu_fn(X_chunk, Y)`` replaces it on NumPy if given."""
     Xs, Ys = _check_pair(X, Y, name)
-    device = resolve_device(device)
+    device = resolve_device(resolve_configured_device(device))
     Yd = _dense(Ys, None, device)
     xp = get_namespace(Yd)
     if cpu_fn is not None and is_numpy_namespace(xp):
@@ -104,7 +104,7 @@ def _intersection_block(xp, Xc, Yd):
     return K
 
 
-def chi2_kernel(X, Y=None, gamma=1.0, device="auto"):
+def chi2_kernel(X, Y=None, gamma=1.0, device=None):
     """Exponential chi-squared kernel ``k(x, y) = exp(-gamma * sum_k (x_k - y_k)^2 / (x_k + y_k))``.
 
     The standard kernel for histogram features (bags of visual words, HOG)
@@ -117,8 +117,9 @@ def chi2_kernel(X, Y=None, gamma=1.0, device="auto"):
     Y : array-like or sparse matrix of shape (n_samples_Y, n_features), default=None
         None means ``X``.
     gamma : float, default=1.0
-    device : {'auto', 'cpu', 'cuda'}, default='auto'
-        Where to compute (``'auto'``: the GPU when CuPy sees one).
+    device : {'auto', 'cpu', 'cuda'} or None, default=None
+        Where to compute (``'auto'``: the GPU when CuPy sees one; None: the
+        device of :func:`mmfuse.config_context`).
 
     Returns
     -------
@@ -163,7 +164,7 @@ def chi2_kernel(X, Y=None, gamma=1.0, device="auto"):
     return np.exp(K, out=K)
 
 
-def intersection_kernel(X, Y=None, device="auto"):
+def intersection_kernel(X, Y=None, device=None):
     """Histogram intersection kernel ``k(x, y) = sum_k min(x_k, y_k)``.
 
     A positive-definite kernel for non-negative histograms [1]_, popular with
@@ -175,7 +176,7 @@ def intersection_kernel(X, Y=None, device="auto"):
         Non-negative features.
     Y : array-like or sparse matrix of shape (n_samples_Y, n_features), default=None
         None means ``X``.
-    device : {'auto', 'cpu', 'cuda'}, default='auto'
+    device : {'auto', 'cpu', 'cuda'} or None, default=None
 
     Returns
     -------
@@ -198,7 +199,7 @@ class Chi2Kernel:
     Grid-search ``gamma`` as ``{'svc__kernel': [Chi2Kernel(gamma=g) for g in (0.1, 1)]}``.
     """
 
-    def __init__(self, gamma=1.0, device="auto"):
+    def __init__(self, gamma=1.0, device=None):
         self.gamma = gamma
         self.device = device
 
@@ -219,7 +220,7 @@ class Chi2Kernel:
 class IntersectionKernel:
     """Picklable callable :func:`intersection_kernel` with a ``device``, for ``SVC(kernel=...)``."""
 
-    def __init__(self, device="auto"):
+    def __init__(self, device=None):
         self.device = device
 
     def __call__(self, X, Y=None):

@@ -4,9 +4,11 @@
 whatever its length), scores each chunk, and appends the predictions to a
 temporary file that is renamed over the destination only when every chunk is
 done, so an interrupted run leaves no partial output. With
-``on_error='skip'`` rows whose inputs cannot be read are left out of the
-predictions and written, with row, id, column, path and cause, to an errors
-CSV beside the output; every good row is scored. Chunks can run in parallel
+``on_error='skip'`` error rows (an item that cannot be loaded, or no modality
+present) leave each chunk before the model sees it and are written, with row,
+id, column, path and cause, in manifest order, to an errors CSV beside the
+output; every good row is scored. Every row of the manifest is either a
+prediction or an error, never both, never neither. Chunks can run in parallel
 with joblib (``n_jobs``) or as Dask tasks (``scheduler='local'`` starts a
 ``LocalCluster`` on 127.0.0.1; any other value is the address of a running
 scheduler). The output is the same whichever way the chunks ran.
@@ -23,11 +25,12 @@ from pathlib import Path
 
 import numpy as np
 
-from ._config import collect_errors, config_context
+from ._config import config_context, get_config
 from .datasets import infer_modalities, resolve_paths
 from .io import MMFuseInputError
 
-__all__ = ["ScoreSummary", "count_rows", "iter_manifest", "score_frame", "score_manifest"]
+__all__ = ["ScoreSummary", "count_rows", "find_error_rows", "iter_manifest", "scan_manifest",
+           "score_frame", "score_manifest"]
 
 ERROR_COLUMNS = ["row", "id", "column", "path", "cause"]
 
@@ -49,10 +52,45 @@ class ScoreSummary:
         return self.n_rows / self.seconds if self.seconds else float("nan")
 
 
-def count_rows(path) -> int:
-    """Number of data rows of a CSV (quoted newlines handled)."""
-    with open(path, newline="", encoding="utf-8", errors="replace") as f:
-        return max(0, sum(1 for _ in csv.reader(f)) - 1)
+def scan_manifest(path, *, encoding=None):
+    """One pass over a manifest: ``(n_rows, header, duplicate ids)``, decoding strictly.
+
+    Rows are data rows (quoted newlines handled, blank lines skipped, as
+    :func:`mmfuse.datasets.read_manifest` counts them); duplicates are
+    ``{id: [row, ...]}`` (see :func:`mmfuse.datasets.duplicate_ids`).
+
+    Raises
+    ------
+    MMFuseInputError
+        The file is absent, or does not decode (naming the byte offset and line).
+    """
+    from .datasets import duplicate_ids, manifest_encoding  # noqa: PLC0415
+    from .datasets import _decode_error  # noqa: PLC0415
+
+    path = Path(path)
+    if not path.is_file():
+        raise MMFuseInputError("manifest not found", path=path)
+    enc = manifest_encoding(encoding)
+    try:
+        with open(path, newline="", encoding=enc, errors="strict") as f:
+            reader = csv.reader(f)
+            header = [c.strip() for c in next(reader, [])]
+            id_col = header.index("id") if "id" in header else None
+            n, ids = 0, []
+            for rec in reader:
+                if not rec:  # a blank line is no row
+                    continue
+                n += 1
+                if id_col is not None:
+                    ids.append(rec[id_col] if id_col < len(rec) and rec[id_col] else None)
+    except UnicodeDecodeError:
+        raise _decode_error(path, enc) from None
+    return n, header, duplicate_ids(ids)
+
+
+def count_rows(path, *, encoding=None) -> int:
+    """Number of data rows of a CSV (quoted newlines handled, blank lines skipped)."""
+    return scan_manifest(path, encoding=encoding)[0]
 
 
 def model_columns(model, metadata=None) -> dict:
@@ -63,27 +101,85 @@ def model_columns(model, metadata=None) -> dict:
     return {c: (k or infer_modalities([c]).get(c, "text")) for c, k in cols.items()}
 
 
-def iter_manifest(path, columns, chunk_size=1000):
+def iter_manifest(path, columns, chunk_size=1000, *, encoding=None):
     """Yield manifest chunks (DataFrames indexed by global row number) with resolved paths.
 
-    Raises :class:`MMFuseInputError` naming every required column the manifest lacks.
+    Reads with :func:`mmfuse.datasets.read_manifest`, the reader of training,
+    so scoring sees the same text and the same missing cells.
+
+    Raises
+    ------
+    MMFuseInputError
+        naming every required column the manifest lacks.
     """
-    import pandas as pd  # noqa: PLC0415
+    from .datasets import read_manifest  # noqa: PLC0415
 
     path = Path(path)
-    if not path.is_file():
-        raise MMFuseInputError("manifest not found", path=path)
-    header = pd.read_csv(path, nrows=0, dtype=str).columns.str.strip().tolist()
+    header = next(read_manifest(path, encoding=encoding, chunksize=1), None)
+    header = [] if header is None else list(header.columns)
     missing = [c for c in columns if c not in header]
     if missing:
         raise MMFuseInputError(f"manifest lacks column(s) {missing} that the model reads "
                                f"(found {header})", path=path)
-    reader = pd.read_csv(path, dtype=str, chunksize=chunk_size, encoding="utf-8",
-                         encoding_errors="replace")
-    for chunk in reader:
-        chunk.columns = [c.strip() for c in chunk.columns]
+    for chunk in read_manifest(path, encoding=encoding, chunksize=chunk_size):
         chunk, _ = resolve_paths(chunk, path.parent, columns, check_files=False)
         yield chunk
+
+
+def find_error_rows(model, X, columns=None):
+    """The rows of ``X`` that ``model`` cannot predict: ``(bad mask, errors)``; raises nothing.
+
+    A row is an error row when none of the model's input columns holds a value
+    (no modality present), or when an item cannot be loaded by the extractor
+    that reads it (every item is loaded once with that extractor's loader;
+    nothing is extracted or predicted). The loaders are found through the
+    model's first step (a fuser, or an extractor; see
+    :func:`mmfuse.fusion._blocks.block_screener`); a model whose inputs no
+    mmfuse component reads is checked for empty rows only.
+
+    Parameters
+    ----------
+    model : fitted estimator
+    X : pandas.DataFrame
+        The rows to check, with the model's input columns.
+    columns : list of str, optional
+        The model's input columns (default: :func:`model_columns`).
+
+    Returns
+    -------
+    bad : ndarray of bool, shape (n_rows,)
+    errors : list of MMFuseInputError
+        In row order, each naming its row label, column, path and cause.
+    """
+    from .fusion._blocks import block_screener  # noqa: PLC0415
+
+    columns = list(model_columns(model) if columns is None else columns)
+    labels = list(X.index)
+    none = _no_modality(X, columns)
+    found = [(pos, MMFuseInputError(
+        f"no modality is present (every one of {columns} is empty)", row=labels[pos]))
+        for pos in np.flatnonzero(none)]
+    bad = none.copy()
+    screen = block_screener(model)
+    if screen is not None and (~bad).any():
+        rest = X[~bad]
+        failed, errors = screen(rest)
+        failed = np.asarray(failed, dtype=bool)
+        positions = np.flatnonzero(~bad)[failed]
+        found += [(pos, e.with_context(row=labels[pos])) for pos, e in zip(positions, errors)]
+        bad[positions] = True
+    found.sort(key=lambda t: t[0])
+    return bad, [e for _, e in found]
+
+
+def _no_modality(X, columns):
+    """Rows of ``X`` where every one of ``columns`` is missing (None/NaN)."""
+    from .fusion._blocks import missing_rows  # noqa: PLC0415
+
+    none = np.ones(len(X), dtype=bool)
+    for col in columns:
+        none &= missing_rows(X[col])
+    return none
 
 
 def _predict(model, X, proba):
@@ -92,62 +188,61 @@ def _predict(model, X, proba):
     return pred, P
 
 
-def _as_error(exc, row, ident):
-    if isinstance(exc, MMFuseInputError):
-        e = exc.with_context(row=row)
-    else:
-        e = MMFuseInputError(f"{type(exc).__name__}: {exc}", row=row)
-    return {"row": row, "id": ident, "column": e.column, "path": e.path, "cause": e.cause}
+def _as_record(exc, row, ident):
+    e = exc if isinstance(exc, MMFuseInputError) else MMFuseInputError(
+        f"{type(exc).__name__}: {exc}", row=row)
+    return e.with_context(row=row, id=ident).as_record()
 
 
-def score_frame(model, frame, columns, *, proba=False, on_error="raise"):
-    """Score one chunk; returns ``(predictions DataFrame, error dicts)``.
+def score_frame(model, frame, columns, *, proba=False, on_error="raise", config=None):
+    """Score one chunk; returns ``(predictions DataFrame, error records)``.
 
-    Under ``'skip'``, extractors zero-fill rows they cannot read and report them;
-    those rows are dropped. If the chunk still fails as a whole (e.g. a row the
-    fuser refuses), rows are scored one by one so only the bad ones are lost.
+    Under ``'skip'`` the chunk's error rows (:func:`find_error_rows`) leave it
+    before the model sees it, and come back as records (row, id, column, path,
+    cause) in row order; the good rows are predicted. If the model still
+    refuses the batch (an error the screening cannot see), rows are scored one
+    by one so only the bad ones are lost. Under ``'raise'`` the first error
+    raises, naming its row and id.
+
+    ``config`` is the caller's :func:`mmfuse.get_config` (device, working
+    memory...), re-entered here so a worker thread, process or Dask task
+    computes as its caller would.
     """
+    with config_context(**(config or {})):
+        return _score_frame(model, frame, columns, proba, on_error)
+
+
+def _score_frame(model, frame, columns, proba, on_error):
     import pandas as pd  # noqa: PLC0415
 
     X = frame[list(columns)]
-    ids = frame["id"] if "id" in frame.columns else pd.Series(frame.index, index=frame.index)
-    errors = []
+    ids = frame["id"] if "id" in frame.columns else pd.Series([None] * len(frame),
+                                                              index=frame.index)
     keep = np.ones(len(frame), dtype=bool)
+    errors = []
     try:
-        with config_context(on_error=on_error), collect_errors() as errs:
-            pred, P = _predict(model, X, proba)
-        pos = {r: i for i, r in enumerate(frame.index)}
-        if any(e.row not in pos for e in errs):  # row labels lost somewhere: be safe
-            raise RuntimeError("error rows could not be matched to the chunk")
-        for e in errs:
-            if keep[pos[e.row]]:
-                keep[pos[e.row]] = False
-                errors.append(_as_error(e, e.row, ids.loc[e.row]))
-    except (MMFuseInputError, ValueError):
+        if on_error == "skip":
+            bad, found = find_error_rows(model, X, columns)
+            errors = [_as_record(e, e.row, ids.loc[e.row]) for e in found]
+            keep = ~bad
+        else:
+            none = _no_modality(X, columns)
+            if none.any():
+                first = frame.index[int(np.flatnonzero(none)[0])]
+                raise MMFuseInputError(f"no modality is present (every one of {list(columns)} "
+                                       "is empty)", row=first)
+        if keep.any():
+            with config_context(on_error="raise"):
+                pred, P = _predict(model, X[keep], proba)
+        else:
+            pred = np.zeros(0, dtype=getattr(model, "classes_", np.zeros(0)).dtype)
+            P = np.zeros((0, len(getattr(model, "classes_", [])))) if proba else None
+    except (MMFuseInputError, ValueError) as exc:
         if on_error == "raise":
+            if isinstance(exc, MMFuseInputError) and exc.row in ids.index:
+                raise exc.with_context(id=ids.loc[exc.row]) from None
             raise
-        pred_rows, P_rows, keep, errors = [], [], np.zeros(len(frame), dtype=bool), []
-        others = []
-        for i, r in enumerate(frame.index):
-            try:
-                with config_context(on_error="raise"):
-                    p, pp = _predict(model, X.iloc[[i]], proba)
-            except (MMFuseInputError, ValueError) as row_exc:  # a row the model refuses
-                errors.append(_as_error(row_exc, r, ids.loc[r]))
-                if not isinstance(row_exc, MMFuseInputError):
-                    others.append(row_exc)
-                continue
-            keep[i] = True
-            pred_rows.append(p[0])
-            if proba:
-                P_rows.append(pp[0])
-        if len(others) == len(frame):  # not bad rows but a problem of the model: say it
-            raise others[0]
-        pred = np.asarray(pred_rows)
-        P = np.asarray(P_rows) if proba else None
-    else:
-        pred = pred[keep]
-        P = P[keep] if proba else None
+        pred, P, keep, errors = _score_rows(model, X, ids, proba, keep, errors)
     out = pd.DataFrame({"row": np.asarray(frame.index)[keep]})
     if "id" in frame.columns:
         out["id"] = frame["id"].to_numpy()[keep]
@@ -156,6 +251,34 @@ def score_frame(model, frame, columns, *, proba=False, on_error="raise"):
         for j, c in enumerate(model.classes_):
             out[f"proba_{c}"] = P[:, j] if len(P) else np.zeros(0)
     return out, errors
+
+
+def _score_rows(model, X, ids, proba, keep, errors):
+    """Score the rows one by one: only the rows the model refuses are lost."""
+    pred_rows, P_rows, others = [], [], []
+    errors = list(errors)
+    keep = keep.copy()
+    n_tried = int(keep.sum())
+    for i, r in enumerate(X.index):
+        if not keep[i]:
+            continue
+        try:
+            with config_context(on_error="raise"):
+                p, pp = _predict(model, X.iloc[[i]], proba)
+        except (MMFuseInputError, ValueError) as row_exc:  # a row the model refuses
+            errors.append(_as_record(row_exc, r, ids.loc[r]))
+            keep[i] = False
+            if not isinstance(row_exc, MMFuseInputError):
+                others.append(row_exc)
+            continue
+        pred_rows.append(p[0])
+        if proba:
+            P_rows.append(pp[0])
+    if others and len(others) == n_tried:
+        raise others[0]  # not bad rows but a problem of the model: say it
+    position = {r: i for i, r in enumerate(X.index)}
+    errors.sort(key=lambda e: position[e["row"]])
+    return np.asarray(pred_rows), (np.asarray(P_rows) if proba else None), keep, errors
 
 
 class _AtomicWriter:
@@ -205,10 +328,11 @@ class _AtomicWriter:
             os.unlink(self.tmp)
 
 
-def _chunk_results(model, chunks, columns, proba, on_error, n_jobs, scheduler):
+def _chunk_results(model, chunks, columns, proba, on_error, n_jobs, scheduler, config):
     """Yield (chunk, predictions, errors) in manifest order, however they were computed."""
+    kw = dict(proba=proba, on_error=on_error, config=config)
     if scheduler:
-        yield from _dask_results(model, chunks, columns, proba, on_error, n_jobs, scheduler)
+        yield from _dask_results(model, chunks, columns, kw, n_jobs, scheduler)
         return
     if n_jobs is not None and n_jobs != 1:
         from itertools import islice  # noqa: PLC0415
@@ -220,17 +344,16 @@ def _chunk_results(model, chunks, columns, proba, on_error, n_jobs, scheduler):
         chunks = iter(chunks)
         with Parallel(n_jobs=n_jobs) as par:
             while batch := list(islice(chunks, window)):
-                results = par(delayed(score_frame)(model, c, columns, proba=proba,
-                                                   on_error=on_error) for c in batch)
+                results = par(delayed(score_frame)(model, c, columns, **kw) for c in batch)
                 for c, (pred, errs) in zip(batch, results):
                     yield c, pred, errs
         return
     for c in chunks:
-        pred, errs = score_frame(model, c, columns, proba=proba, on_error=on_error)
+        pred, errs = score_frame(model, c, columns, **kw)
         yield c, pred, errs
 
 
-def _dask_results(model, chunks, columns, proba, on_error, n_jobs, scheduler):
+def _dask_results(model, chunks, columns, kw, n_jobs, scheduler):
     try:
         from distributed import Client, LocalCluster  # noqa: PLC0415
     except ImportError:
@@ -247,8 +370,8 @@ def _dask_results(model, chunks, columns, proba, on_error, n_jobs, scheduler):
         window = 2 * max(1, len(client.scheduler_info().get("workers", {})))
         pending = []
         for c in chunks:
-            pending.append((c, client.submit(score_frame, model_f, c, columns, proba=proba,
-                                             on_error=on_error, pure=False)))
+            pending.append((c, client.submit(score_frame, model_f, c, columns, pure=False,
+                                             **kw)))
             if len(pending) >= window:
                 c0, f0 = pending.pop(0)
                 yield (c0, *f0.result())
@@ -262,7 +385,7 @@ def _dask_results(model, chunks, columns, proba, on_error, n_jobs, scheduler):
 
 def score_manifest(model, manifest, out, *, proba=False, chunk_size=1000, on_error="raise",
                    n_jobs=None, scheduler=None, progress=None, metadata=None,
-                   errors_out=None):
+                   errors_out=None, encoding=None):
     """Score every row of ``manifest`` with ``model`` and write ``out`` (.csv or .parquet).
 
     Parameters
@@ -279,10 +402,23 @@ def score_manifest(model, manifest, out, *, proba=False, chunk_size=1000, on_err
     scheduler : ``'local'`` or a Dask scheduler address to score chunks as Dask tasks.
     progress : show a tqdm bar with rows/s (None: only on a terminal).
     metadata : the model file's metadata (to know its input columns).
+    errors_out : path of the errors CSV (default ``<out>.errors.csv``).
+    encoding : the manifest's encoding; None reads UTF-8 with or without BOM and
+        refuses anything else before any row is scored (see
+        :func:`mmfuse.datasets.read_manifest`).
+
+    The caller's configuration (:func:`mmfuse.get_config`: device, working
+    memory) is carried into every worker. Rows are numbered from 0 (the first
+    data row); errors are listed in manifest order whatever ``chunk_size``.
 
     Returns
     -------
     ScoreSummary
+
+    Warns
+    -----
+    MMFuseInputWarning
+        Once, naming every ``id`` that occurs on more than one row.
     """
     import pandas as pd  # noqa: PLC0415
 
@@ -302,17 +438,21 @@ def score_manifest(model, manifest, out, *, proba=False, chunk_size=1000, on_err
         raise ValueError("cannot tell which manifest columns the model reads; save it with "
                          "mmfuse.save from a fitted FeatureFusion/LateFusionClassifier "
                          "pipeline, or fit it on a DataFrame")
+    from .datasets import warn_duplicate_ids  # noqa: PLC0415
+
     t0 = time.perf_counter()
-    total = count_rows(manifest)
+    total, _, dups = scan_manifest(manifest, encoding=encoding)
+    warn_duplicate_ids(dups, manifest, what="scored")
     summary = ScoreSummary(n_rows=total, out=str(out))
-    chunks = iter_manifest(manifest, columns, chunk_size=int(chunk_size))
+    chunks = iter_manifest(manifest, columns, chunk_size=int(chunk_size), encoding=encoding)
+    config = get_config()
     writer = _AtomicWriter(out)
     all_errors = []
     empty = None
     try:
         with progress_bar(total=total, desc="scoring", progress=progress, unit="rows") as bar:
             for chunk, pred, errs in _chunk_results(model, chunks, columns, proba, on_error,
-                                                    n_jobs, scheduler):
+                                                    n_jobs, scheduler, config):
                 if empty is None:
                     empty = pred.iloc[:0]
                 if len(pred):

@@ -93,4 +93,4 @@ def test_chi2_kernel_gamma_is_grid_searchable(rng):
     grid = GridSearchCV(SVC(), {"kernel": [Chi2Kernel(gamma=g) for g in (0.01, 1.0)]}, cv=2)
     grid.fit(X, y)
     assert grid.best_params_["kernel"] in (Chi2Kernel(gamma=0.01), Chi2Kernel(gamma=1.0))
-    assert repr(Chi2Kernel(gamma=0.5)) == "Chi2Kernel(gamma=0.5, device='auto')"
+    assert repr(Chi2Kernel(gamma=0.5)) == "Chi2Kernel(gamma=0.5, device=None)"

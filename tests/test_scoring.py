@@ -95,8 +95,8 @@ def test_raise_stops_and_leaves_no_output(corpus):
     from mmfuse.persistence import load
 
     root = corpus["root"]
-    with pytest.raises(MMFuseInputError, match=r"^row 5, column 'image', .*empty\.png: file "
-                                               r"is empty"):
+    with pytest.raises(MMFuseInputError, match=r"^row 5 \(id s_empty\), column 'image', "
+                                               r".*empty\.png: file is empty"):
         score_manifest(load(root / "model.joblib"), root / "score.csv", root / "r.csv",
                        chunk_size=10)
     assert not (root / "r.csv").exists()
@@ -140,7 +140,7 @@ def test_cli_score_exit_codes_and_outputs(corpus, tmp_path):
     assert count_rows(tmp_path / "p.csv.errors.csv") == 4
     res = run("score", root / "model.joblib", root / "score.csv", "--out", tmp_path / "q.csv")
     assert res.returncode == 1
-    assert "mmfuse score: error: row 5, column 'image'" in res.stderr
+    assert "mmfuse score: error: row 5 (id s_empty), column 'image'" in res.stderr
     assert not (tmp_path / "q.csv").exists()
     # a model file truncated by one byte
     data = (root / "model.joblib").read_bytes()

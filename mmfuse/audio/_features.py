@@ -9,7 +9,8 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from .._backend import namespace_for, resolve_device, to_numpy
-from .._base import as_column, progress_bar
+from .._base import (as_column, drop_failed_rows, progress_bar, screen_column,
+                     strict_loading)
 from .._compat import Interval, StrOptions, _fit_context, validate_data
 from .._config import get_config, report_errors, resolve_configured_device
 from ..io import MMFuseInputError, load_audio, load_column
@@ -107,8 +108,9 @@ class MFCCFeatures(TransformerMixin, BaseEstimator):
         Number of equal time segments whose mean cepstra are appended; 0 for none.
     delta_width : int, default=9
         Odd window length of the delta filter, as librosa's ``width``.
-    device : {'auto', 'cpu', 'cuda'}, default='auto'
-        Where the spectral math runs; None uses the configured device.
+    device : {'auto', 'cpu', 'cuda'} or None, default=None
+        Where the spectral math runs; None follows
+        :func:`mmfuse.config_context`'s device (itself ``'auto'`` unless set).
     n_jobs : int or None, default=None
         Threads that decode files (joblib); None means 1.
     progress : bool or None, default=None
@@ -133,8 +135,9 @@ class MFCCFeatures(TransformerMixin, BaseEstimator):
     over them). Departures from that reference, each switchable: librosa refuses
     deltas of a clip with fewer than ``delta_width`` frames; here the widest odd
     window that fits is used (zeros below ``order + 2`` frames). A missing clip
-    (None/NaN) gives a row of NaN; a clip that failed to load under
-    ``on_error='skip'`` gives a row of zeros.
+    (None/NaN) gives a row of NaN; a clip that cannot be loaded raises, or under
+    ``on_error='skip'`` at prediction time leaves the output (see
+    :func:`mmfuse.config_context`).
 
     The defaults aim at speaker-independent recognition of short utterances:
     peak normalisation, the 50 dB floor and CMVN remove most of the level,
@@ -190,7 +193,7 @@ class MFCCFeatures(TransformerMixin, BaseEstimator):
     def __init__(self, *, sr=16000, n_mfcc=20, n_fft=512, hop_length=160, n_mels=40,
                  deltas=2, stats=("mean", "std"), max_duration=None, loudness="peak",
                  top_db=50.0, trim_db=25.0, cmvn="meanvar", n_segments=6, delta_width=9,
-                 device="auto", n_jobs=None, progress=None):
+                 device=None, n_jobs=None, progress=None):
         self.sr = sr
         self.n_mfcc = n_mfcc
         self.n_fft = n_fft
@@ -291,8 +294,9 @@ class MFCCFeatures(TransformerMixin, BaseEstimator):
         Returns
         -------
         features : ndarray of float32, shape (n_clips, n_features_out_)
-            NaN rows for missing clips; zero rows for clips skipped under
-            ``on_error='skip'``.
+            NaN rows for missing clips. Under ``on_error='skip'`` the rows of
+            clips that cannot be loaded are left out (one row per good clip, in
+            order) and reported to :func:`mmfuse.collect_errors`.
         """
         check_is_fitted(self, "n_features_out_")
         stats = self._check()
@@ -303,17 +307,19 @@ class MFCCFeatures(TransformerMixin, BaseEstimator):
         xp = namespace_for(device)
         on_error = get_config()["on_error"]
         out = np.zeros((len(items), self.n_features_out_), dtype=np.float32)
+        failed = np.zeros(len(items), dtype=bool)
+        loader, kwargs = self._item_loader()
         bar = progress_bar(total=len(items), desc="MFCC", progress=self.progress, unit="clip")
         try:
             for start in range(0, len(items), _LOAD_BLOCK):
                 stop = start + _LOAD_BLOCK
-                loaded = load_column(items[start:stop], load_audio, column=column,
+                loaded = load_column(items[start:stop], loader, column=column,
                                      rows=rows[start:stop], on_error=on_error,
-                                     n_jobs=self.n_jobs, sr=self.sr,
-                                     max_duration=self.max_duration)
+                                     n_jobs=self.n_jobs, **kwargs)
                 if loaded.errors:
                     report_errors(loaded.errors)
                 out[start:stop][loaded.missing] = np.nan
+                failed[start:stop] = loaded.failed
                 good = loaded.good_rows
                 if len(good):
                     clips = [loaded.values[i] for i in good]
@@ -322,11 +328,21 @@ class MFCCFeatures(TransformerMixin, BaseEstimator):
                 bar.update(len(loaded.values) - len(good))
         finally:
             bar.close()
-        return out
+        return drop_failed_rows(self, out, failed, X)
 
     def fit_transform(self, X, y=None, **fit_params):
-        """Fit (check) and transform ``X``; see :meth:`transform`."""
-        return self.fit(X, y).transform(X)
+        """Fit (check) and transform ``X``; a bad clip raises whatever ``on_error`` says."""
+        with strict_loading():
+            return self.fit(X, y).transform(X)
+
+    def _item_loader(self):
+        """``(loader, kwargs)`` that :meth:`transform` loads each clip with."""
+        return load_audio, {"sr": self.sr, "max_duration": self.max_duration}
+
+    def _screen_rows(self, X):
+        """``(failed, errors)``: the clips of ``X`` that :meth:`transform` cannot load."""
+        loader, kwargs = self._item_loader()
+        return screen_column(X, loader, n_jobs=self.n_jobs, **kwargs)
 
     # ------------------------------------------------------------------ computation
 

@@ -52,7 +52,7 @@ def mfcc_batch(xp, y, n_samples, *, sr, n_mfcc, n_fft, hop_length, n_mels, fmin,
 
 
 def mfcc(y, sr=16000, n_mfcc=20, n_fft=512, hop_length=160, n_mels=40, fmin=0.0, fmax=None,
-         lifter=0, center=True, device="auto"):
+         lifter=0, center=True, device=None):
     """Mel-frequency cepstral coefficients of one clip or a batch of equal-length clips.
 
     For each clip, as ``librosa.feature.mfcc`` with its defaults otherwise:
@@ -94,9 +94,10 @@ def mfcc(y, sr=16000, n_mfcc=20, n_fft=512, hop_length=160, n_mels=40, fmin=0.0,
     center : bool, default=True
         Centre frames on ``t * hop_length`` by zero padding (see step 1).
         With ``center=False`` clips must have at least ``n_fft`` samples.
-    device : {'auto', 'cpu', 'cuda'}, default='auto'
-        Where to compute; ``'auto'`` keeps a CuPy batch on its GPU and otherwise
-        uses the configured device (CUDA when available).
+    device : {'auto', 'cpu', 'cuda'} or None, default=None
+        Where to compute; ``None`` or ``'auto'`` keeps a CuPy batch on its GPU;
+        otherwise ``None`` follows :func:`mmfuse.config_context`'s device and
+        ``'auto'`` uses CUDA when available.
 
     Returns
     -------

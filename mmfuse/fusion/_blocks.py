@@ -21,10 +21,13 @@ from ..io import MMFuseInputError, is_missing
 
 __all__ = [
     "BlockPost",
+    "block_screener",
     "check_fusion_input",
+    "error_rows",
     "missing_rows",
     "row_labels",
     "scatter_rows",
+    "screen_rows",
     "select_column",
     "take_rows",
     "to_2d",
@@ -347,6 +350,131 @@ def as_weight_vector(weights, names, *, param="weights"):
                 raise ValueError(f"{param}[{name!r}] must be a finite number >= 0; got {w!r}")
             out[i] = float(w)
     return out
+
+
+# ------------------------------------------------------------------ the row contract
+
+def block_screener(estimator):
+    """The ``_screen_rows`` method of the component that loads a block's items, or None.
+
+    Looks through :class:`~sklearn.pipeline.Pipeline` (its first step that is
+    not ``'passthrough'``/None), search and calibration wrappers
+    (``best_estimator_``, ``estimator``) to the mmfuse extractor (or nested
+    fuser) that reads the raw column.
+    """
+    seen = 0
+    while estimator is not None and seen < 16:
+        seen += 1
+        screen = getattr(estimator, "_screen_rows", None)
+        if screen is not None and not isinstance(estimator, type):
+            return screen
+        steps = getattr(estimator, "steps", None)
+        if isinstance(steps, list):
+            estimator = next((s for _, s in steps if s not in (None, "passthrough")), None)
+            continue
+        inner = getattr(estimator, "best_estimator_", None)
+        if inner is None:
+            inner = getattr(estimator, "estimator", None)
+        estimator = inner
+    return None
+
+
+def error_rows(inputs, *, names, screeners, labels, missing_is_error, hint):
+    """The error rows of a batch and their errors (nothing is raised or reported).
+
+    A row is an error row when no modality is present in it (every block's raw
+    input is ``None``/NaN), when a modality is missing and the fuser's
+    ``missing`` policy makes that an error (``missing_is_error``), or when a
+    block's item cannot be loaded (found with the block's ``_screen_rows``; see
+    :func:`block_screener`). Items of rows already in error are not loaded.
+
+    Parameters
+    ----------
+    inputs : list of (block input, present mask)
+    names : list of str
+        Block names, for messages.
+    screeners : list of callable or None
+        Per block, ``screen(Xb) -> (failed mask, errors)``.
+    labels : list
+        Row labels of the batch (pandas index or positions).
+    missing_is_error : bool
+    hint : str
+        How to fuse rows with a missing modality instead (for the message).
+
+    Returns
+    -------
+    bad : ndarray of bool, shape (n_rows,)
+    errors : list of MMFuseInputError
+        In row order (then block order), row labels from ``labels``.
+    """
+    none = ~np.stack([p for _, p in inputs]).any(axis=0)
+    found = []  # (position, block order, error)
+    bad = none.copy()
+    for pos in np.flatnonzero(none):
+        found.append((pos, -1, MMFuseInputError(
+            f"no modality is present (every one of {names} is None/NaN or empty)",
+            row=labels[pos])))
+    for b, (name, (Xb, p), screen) in enumerate(zip(names, inputs, screeners)):
+        if missing_is_error:
+            for pos in np.flatnonzero(~p & ~bad):
+                found.append((pos, b, MMFuseInputError(
+                    f"modality is missing (None/NaN); {hint}", row=labels[pos], column=name)))
+            bad |= ~p
+        check = p & ~bad
+        if screen is None or not check.any():
+            continue
+        failed, errors = screen(take_rows(Xb, check) if not check.all() else Xb)
+        positions = np.flatnonzero(check)[np.asarray(failed, dtype=bool)]
+        for pos, e in zip(positions, errors):
+            found.append((pos, b, MMFuseInputError(e.cause, row=labels[pos],
+                                                   column=e.column or name, path=e.path)))
+        bad[positions] = True
+    found.sort(key=lambda t: (t[0], t[1]))
+    return bad, [e for _, _, e in found]
+
+
+def screen_rows(inputs, *, names, screeners, labels, missing_is_error, hint, fitting):
+    """Apply the row contract to a batch before any block's transformer or model sees it.
+
+    Under ``on_error='raise'``, and always when ``fitting``, the first error
+    row raises: a row with no modality, or a missing modality with
+    ``missing_is_error`` (items that cannot be loaded are left to the
+    extractors, which raise naming the row, column and path, so nothing is
+    decoded twice). Under ``on_error='skip'`` at prediction time every error
+    row of :func:`error_rows` is reported to :func:`mmfuse.collect_errors` and
+    left out.
+
+    Parameters are those of :func:`error_rows`, plus ``fitting`` (bool).
+
+    Returns
+    -------
+    keep : ndarray of bool, shape (n_rows,)
+        The rows to keep (all of them under ``'raise'``).
+
+    Raises
+    ------
+    MMFuseInputError
+        Under ``'raise'``, the first error row, with how many there are.
+    """
+    from .._config import get_config, report_errors  # noqa: PLC0415
+
+    if fitting or get_config()["on_error"] == "raise":
+        present = np.stack([p for _, p in inputs])
+        if missing_is_error:
+            for name, (_, p) in zip(names, inputs):
+                if not p.all():
+                    raise_missing(name, ~p, labels, hint=hint)
+        none = ~present.any(axis=0)
+        if none.any():
+            first = int(np.flatnonzero(none)[0])
+            raise MMFuseInputError(
+                f"no modality is present in {int(none.sum())} row(s) (every one of {names} "
+                "is None/NaN or empty); there is nothing to predict from", row=labels[first])
+        return np.ones(present.shape[1], dtype=bool)
+    bad, errors = error_rows(inputs, names=names, screeners=screeners, labels=labels,
+                             missing_is_error=missing_is_error, hint=hint)
+    report_errors(errors)
+    return ~bad
 
 
 def raise_missing(name, mask, labels, *, hint):

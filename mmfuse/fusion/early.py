@@ -7,23 +7,26 @@ from numbers import Integral
 
 import numpy as np
 import scipy.sparse as sp
-from joblib import Parallel, delayed
 from sklearn.base import TransformerMixin, clone
 from sklearn.utils import Bunch
 from sklearn.utils._tags import get_tags
 from sklearn.utils.validation import check_is_fitted, check_memory
 
+from .._base import kept_rows_output, strict_loading
 from .._compat import HasMethods, Interval, StrOptions, _fit_context, validate_data
+from .._parallel import Parallel, delayed
 from ._blocks import (
     BlockPost,
     TripleComposition,
     as_weight_vector,
+    block_screener,
     check_fusion_input,
+    error_rows,
     fingerprint,
     missing_rows,
-    raise_missing,
     row_labels,
     scatter_rows,
+    screen_rows,
     select_column,
     take_rows,
     to_2d,
@@ -127,10 +130,14 @@ class FeatureFusion(TransformerMixin, TripleComposition):
         never projected.
     missing : {'error', 'zero', 'mean'}, default='error'
         Rows whose modality is ``None``/NaN in the raw column: ``'error'``
-        raises :class:`~mmfuse.io.MMFuseInputError` naming the first such row;
-        ``'zero'`` gives them an all-zero block (no contribution to
-        concat/sum); ``'mean'`` gives them the mean final block features of
-        the present training rows.
+        makes them error rows; ``'zero'`` gives them an all-zero block (no
+        contribution to concat/sum); ``'mean'`` gives them the mean final
+        block features of the present training rows. A row with no modality
+        present is always an error row. Error rows raise
+        :class:`~mmfuse.io.MMFuseInputError` naming the first one, or under
+        ``on_error='skip'`` at transform time leave the batch (the output has
+        one row per good input row) and are reported to
+        :func:`mmfuse.collect_errors`.
     missing_indicator : bool, default=False
         Append one ``name__missing`` column (1.0 where the block was missing)
         per block, after the fused features.
@@ -272,7 +279,8 @@ class FeatureFusion(TransformerMixin, TripleComposition):
         -------
         self : FeatureFusion
         """
-        self._fit_transform(X, y)
+        with strict_loading():
+            self._fit_transform(X, y)
         return self
 
     @_fit_context(prefer_skip_nested_validation=False)
@@ -283,7 +291,8 @@ class FeatureFusion(TransformerMixin, TripleComposition):
         -------
         X_fused : ndarray or CSR matrix of shape (n_samples, n_features_out)
         """
-        return self._fit_transform(X, y)
+        with strict_loading():
+            return self._fit_transform(X, y)
 
     def _fit_transform(self, X, y):
         active = self._check_params()
@@ -297,8 +306,8 @@ class FeatureFusion(TransformerMixin, TripleComposition):
         self.weights_ = np.array([w for n, w in zip(all_names, w_all) if n in active])
 
         self.columns_ = [col(X) if callable(col) else col for _, _, col in entries]
-        inputs = [self._block_input(X, name, col) for (name, _, _), col
-                  in zip(entries, self.columns_)]
+        inputs, _ = self._block_inputs(X, [(n, t, c) for (n, t, _), c
+                                           in zip(entries, self.columns_)], fitting=True)
         caching = memory.location is not None
         fit_one = memory.cache(_fit_transform_one, ignore=["transformer", "X", "y"])
         jobs, self._fit_keys = [], []
@@ -334,18 +343,45 @@ class FeatureFusion(TransformerMixin, TripleComposition):
         self._check_fused_size()
         return self._combine(blocks, [present for _, present in inputs])
 
-    def _block_input(self, X, name, column, fitting=True):
-        Xb = select_column(X, column)
-        missing = missing_rows(Xb)
-        if missing.any():
-            if self.missing == "error":
-                raise_missing(name, missing, row_labels(Xb),
-                              hint="set missing='zero' or 'mean' on FeatureFusion to fuse "
-                                   "the other modalities for these rows")
-            if missing.all() and fitting:  # at transform time the fill value is used
-                raise ValueError(f"block {name!r}: the modality is missing in every row; "
-                                 "there is nothing to fit it on")
-        return Xb, ~missing
+    def _row_contract(self, X, entries):
+        """Each block's raw input with its present rows, and the arguments of the row checks."""
+        inputs = [(Xb, ~missing_rows(Xb)) for Xb in (select_column(X, c) for _, _, c in entries)]
+        contract = dict(
+            names=[name for name, _, _ in entries], labels=row_labels(X),
+            screeners=[None if isinstance(t, str) else block_screener(t) for _, t, _ in entries],
+            missing_is_error=self.missing == "error",
+            hint="set missing='zero' or 'mean' on FeatureFusion to fuse the other "
+                 "modalities for these rows")
+        return inputs, contract
+
+    def _block_inputs(self, X, entries, *, fitting):
+        """Each block's raw input and present rows, after the batch's error rows left it.
+
+        ``entries`` are ``(name, transformer, column)``. Error rows (no
+        modality present; a missing modality under ``missing='error'``; under
+        ``on_error='skip'`` an item its block cannot load) raise, or are
+        reported and removed (:func:`~mmfuse.fusion._blocks.screen_rows`).
+        Returns ``(inputs, keep)``, ``keep`` the boolean mask of the rows left.
+        """
+        inputs, contract = self._row_contract(X, entries)
+        keep = screen_rows(inputs, fitting=fitting, **contract)
+        if not keep.all():
+            inputs = [(take_rows(Xb, keep), p[keep]) for Xb, p in inputs]
+        if fitting:
+            for name, (_, present) in zip(contract["names"], inputs):
+                if not present.any():
+                    raise ValueError(f"block {name!r}: the modality is missing in every row; "
+                                     "there is nothing to fit it on")
+        return inputs, keep
+
+    def _screen_rows(self, X):
+        """``(bad, errors)``: the rows of ``X`` that :meth:`transform` would skip or raise on.
+
+        Loads every present item with its block's loader (nothing is extracted).
+        """
+        check_is_fitted(self, "transformers_")
+        inputs, contract = self._row_contract(check_fusion_input(X), self.transformers_)
+        return error_rows(inputs, **contract)
 
     def _target_dims(self, widths):
         if self.common_dim is not None:
@@ -390,8 +426,7 @@ class FeatureFusion(TransformerMixin, TripleComposition):
         X = check_fusion_input(X)
         validate_data(self, X, reset=False, skip_check_array=True)
         memory = check_memory(self.memory)
-        inputs = [self._block_input(X, name, col, fitting=False)
-                  for name, _, col in self.transformers_]
+        inputs, keep = self._block_inputs(X, self.transformers_, fitting=False)
 
         keys = getattr(self, "_fit_keys", None) or [None] * len(inputs)
         # cache only when the fit was keyed (memory set at fit time): never under key None
@@ -404,7 +439,8 @@ class FeatureFusion(TransformerMixin, TripleComposition):
                 continue
             Xp = take_rows(Xb, present) if not present.all() else Xb
             jobs.append(delayed(tf_one)(key, fingerprint(Xp) if caching else None, t, Xp))
-        raw = iter(Parallel(n_jobs=self.n_jobs, prefer="threads")(jobs))
+        with strict_loading():  # screened: a row failing now must not shift the others
+            raw = iter(Parallel(n_jobs=self.n_jobs, prefer="threads")(jobs))
         blocks = []
         for (name, _, _), post, (_, present) in zip(self.transformers_, self.posts_, inputs):
             fill = np.asarray(self.missing_fill_[name])
@@ -413,7 +449,7 @@ class FeatureFusion(TransformerMixin, TripleComposition):
             else:
                 Zp = np.zeros((0, self.block_dims_[name]), dtype=fill.dtype)
             blocks.append(scatter_rows(Zp, present, fill))
-        return self._combine(blocks, [present for _, present in inputs])
+        return kept_rows_output(self, self._combine(blocks, [p for _, p in inputs]), keep, X)
 
     # ------------------------------------------------------------------ fusion
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from numbers import Integral
 
 import numpy as np
-from joblib import Parallel, delayed
 from sklearn.base import ClassifierMixin, clone
 from sklearn.model_selection import check_cv, cross_val_predict
 from sklearn.preprocessing import LabelEncoder
@@ -15,21 +14,24 @@ from sklearn.utils._tags import get_tags
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
+from .._base import strict_loading
 from .._compat import HasMethods, StrOptions, _fit_context, validate_data
-from ..io import MMFuseInputError
+from .._parallel import Parallel, delayed
 from ._blocks import (
     TripleComposition,
     as_weight_vector,
+    block_screener,
     check_fusion_input,
+    error_rows,
     missing_rows,
-    raise_missing,
     row_labels,
+    screen_rows,
     select_column,
     take_rows,
     validate_entries,
 )
 
-__all__ = ["LateFusionClassifier", "RULES", "combine"]
+__all__ = ["ClassWiseStacker", "LateFusionClassifier", "RULES", "combine"]
 
 RULES = ("mean", "weighted", "product", "geometric", "max", "min", "median", "vote", "stack")
 _WEIGHTED_RULES = ("mean", "weighted", "product", "geometric", "vote")
@@ -43,7 +45,7 @@ def _softmax(L):
     return E / E.sum(axis=-1, keepdims=True)
 
 
-def combine(rule, P, present, weights):
+def combine(rule, P, present, weights, known=None):
     """Combine per-model class probabilities with a fixed rule (Kittler et al. 1998).
 
     Parameters
@@ -51,7 +53,8 @@ def combine(rule, P, present, weights):
     rule : {'mean', 'weighted', 'product', 'geometric', 'max', 'min', 'median', 'vote'}
     P : ndarray of shape (n_models, n_samples, n_classes)
         Each model's class probabilities (for ``'vote'``: one-hot predictions).
-        Entries of absent models are ignored.
+        Entries of absent models, and of classes a model does not know, are
+        ignored.
     present : ndarray of bool, shape (n_models, n_samples)
         Which models saw their modality in each row.
     weights : ndarray of shape (n_models,)
@@ -59,6 +62,18 @@ def combine(rule, P, present, weights):
         linear weights; ``'product'``: exponents; ``'geometric'``: exponents
         divided by their sum over the present models). Ignored by
         ``'max'``/``'min'``/``'median'``.
+    known : ndarray of bool, shape (n_models, n_classes), optional
+        Which classes each model saw in training (default: all). A model
+        carries no information about a class it never saw: for that class it
+        is left out and the weights of the others are renormalised, per class
+        (linear rules: the weighted mean over the models that know the class;
+        ``'geometric'``: the weighted mean of their log-probabilities;
+        ``'product'``: their weighted log-probabilities scaled by the total
+        present weight over theirs, i.e. the missing factor imputed by the
+        others' weighted geometric mean; ``'max'``/``'min'``/``'median'``:
+        over the models that know it). A class no present model knows gets
+        probability 0 in that row. With every class known to every model this
+        is the plain rule.
 
     Returns
     -------
@@ -66,29 +81,43 @@ def combine(rule, P, present, weights):
         Rows sum to one. Rows where no model with a non-zero weight is present
         are NaN (the caller raises).
     """
+    m, n, k = P.shape
+    if known is None:
+        known = np.ones((m, k), dtype=bool)
     W = weights[:, None] * present  # (m, n)
     total = W.sum(axis=0)           # (n,)
+    Wk = W[:, :, None] * known[:, None, :]  # (m, n, k): weight of model m for class k
+    total_k = Wk.sum(axis=0)        # (n, k)
+    has_k = total_k > 0
     with np.errstate(invalid="ignore", divide="ignore"):
         if rule in ("mean", "weighted", "vote"):
-            out = np.einsum("mn,mnk->nk", W, P) / total[:, None]
+            out = np.einsum("mnk,mnk->nk", Wk, P) / np.where(has_k, total_k, 1.0)
+            s = out.sum(axis=1, keepdims=True)
+            out = out / s
         elif rule in ("product", "geometric"):
-            L = np.einsum("mn,mnk->nk", W, np.log(np.clip(P, _EPS, 1.0)))
+            L = np.einsum("mnk,mnk->nk", Wk, np.log(np.clip(P, _EPS, 1.0)))
             if rule == "geometric":
-                L = L / total[:, None]
-            out = _softmax(L)
-            out[total == 0] = np.nan
+                L = L / np.where(has_k, total_k, 1.0)
+            else:
+                L = L * (total[:, None] / np.where(has_k, total_k, 1.0))
+            L = np.where(has_k, L, -np.inf)
+            out = _softmax(np.where(np.isfinite(L).any(axis=1, keepdims=True), L, 0.0))
+            out[~has_k] = 0.0
         else:
-            masked = np.where(present[:, :, None], P, np.nan)
+            mask = present[:, :, None] & known[:, None, :]
+            masked = np.where(mask, P, np.nan)
             red = {"max": np.nanmax, "min": np.nanmin, "median": np.nanmedian}[rule]
             import warnings  # noqa: PLC0415
 
             with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows: no model
+                warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN: no model
                 out = red(masked, axis=0)
+            out = np.where(np.isnan(out), 0.0, out)
             s = out.sum(axis=1, keepdims=True)
-            uniform = np.full_like(out, 1.0 / out.shape[1])
+            uniform = np.where(has_k, 1.0, 0.0)
+            uniform = uniform / np.maximum(uniform.sum(axis=1, keepdims=True), 1)
             out = np.where(s > 0, out / np.where(s > 0, s, 1.0), uniform)
-            out[~present.any(axis=0)] = np.nan
+        out[total == 0] = np.nan
     return out
 
 
@@ -151,8 +180,11 @@ class LateFusionClassifier(ClassifierMixin, TripleComposition):
         and for calibrating estimators without ``predict_proba``.
     missing : {'renormalize', 'error'}, default='renormalize'
         A row missing a modality is fused over the modalities present
-        (``'renormalize'``), or raises :class:`~mmfuse.io.MMFuseInputError`
-        (``'error'``). A row with no modality present always raises.
+        (``'renormalize'``), or is an error row (``'error'``). A row with no
+        modality present is always an error row. Error rows raise
+        :class:`~mmfuse.io.MMFuseInputError`, or under ``on_error='skip'`` at
+        prediction time leave the batch and are reported to
+        :func:`mmfuse.collect_errors`.
     n_jobs : int, default=None
         Models fitted (and cross-validated) in parallel with joblib threads
         (None means 1).
@@ -168,7 +200,13 @@ class LateFusionClassifier(ClassifierMixin, TripleComposition):
     weights_ : ndarray of shape (n_models,)
         The weights used (learned ones sum to one).
     final_estimator_ : classifier
-        Only for ``rule='stack'``.
+        Only for ``rule='stack'``: ``final_estimator`` fitted on the
+        meta-features, or a :class:`ClassWiseStacker` of per-class clones of it
+        when some member saw only some classes.
+    class_coverage_ : ndarray of bool, shape (n_models, n_classes)
+        Which classes each member saw in training. A member carries no
+        information about a class it never saw: the rules leave it out for
+        that class and renormalise the others' weights (see :func:`combine`).
     class_prior_ : ndarray of shape (n_classes,)
         Training class frequencies (stacking features of absent modalities).
     n_features_in_ : int
@@ -286,7 +324,25 @@ class LateFusionClassifier(ClassifierMixin, TripleComposition):
         Returns
         -------
         self : LateFusionClassifier
+
+        Raises
+        ------
+        MMFuseInputError
+            A row with no modality present, a missing modality under
+            ``missing='error'``, or an item that cannot be loaded (whatever
+            ``on_error`` says: a training row cannot be skipped without its label).
+
+        Warns
+        -----
+        UserWarning
+            Once, naming every member that saw only some of the classes (its
+            modality was missing in every training row of the others); it is
+            left out of the fusion for those classes.
         """
+        with strict_loading():
+            return self._fit(X, y)
+
+    def _fit(self, X, y):
         names = self._check_params()
         X = check_fusion_input(X)
         validate_data(self, X, reset=True, skip_check_array=True)
@@ -306,7 +362,7 @@ class LateFusionClassifier(ClassifierMixin, TripleComposition):
         self.class_prior_ = np.bincount(y_enc, minlength=len(self.classes_)) / len(y)
 
         self.columns_ = [col(X) if callable(col) else col for _, _, col in self.estimators]
-        inputs = [self._block_input(X, name, col) for name, col in zip(names, self.columns_)]
+        inputs, _ = self._block_inputs(X, [e for _, e, _ in self.estimators], fitting=True)
         need_oof = self.rule == "stack" or self._learn()
         bases = [self._base_estimator(est) for _, est, _ in self.estimators]
         jobs = Parallel(n_jobs=self.n_jobs, prefer="threads")(
@@ -314,6 +370,9 @@ class LateFusionClassifier(ClassifierMixin, TripleComposition):
             for base, (Xb, present) in zip(bases, inputs))
         self.estimators_ = [fitted for fitted, _ in jobs]
         present = np.stack([p for _, p in inputs])
+        self.class_coverage_ = np.stack([np.isin(self.classes_, fitted.classes_)
+                                         for fitted in self.estimators_])
+        self._warn_partial_members(names)
 
         if isinstance(self.weights, dict):
             self.weights_ = as_weight_vector(self.weights, names)
@@ -325,23 +384,65 @@ class LateFusionClassifier(ClassifierMixin, TripleComposition):
             if self.rule == "stack":
                 final = (_default_final_estimator() if self.final_estimator is None
                          else clone(self.final_estimator))
-                self.final_estimator_ = final.fit(self._meta_features(P_oof, present), y_enc)
+                if self.class_coverage_.all():
+                    self.final_estimator_ = final.fit(self._meta_features(P_oof, present),
+                                                      y_enc)
+                else:
+                    self.final_estimator_ = ClassWiseStacker(final, self.class_coverage_).fit(
+                        P_oof, present, y_enc)
             else:
                 rule = "mean" if self.rule == "weighted" else self.rule
-                self.weights_ = _learn_weights(rule, P_oof, present, y_enc)
+                self.weights_ = _learn_weights(rule, P_oof, present, y_enc,
+                                               self.class_coverage_)
         return self
 
-    def _block_input(self, X, name, column, fitting=True):
-        Xb = select_column(X, column)
-        missing = missing_rows(Xb)
-        if missing.any():
-            if self.missing == "error":
-                raise_missing(name, missing, row_labels(Xb),
-                              hint="set missing='renormalize' to fuse the modalities present")
-            if missing.all() and fitting:  # at predict time the others carry the rows
-                raise ValueError(f"model {name!r}: the modality is missing in every row; "
-                                 "there is nothing to fit it on")
-        return Xb, ~missing
+    def _warn_partial_members(self, names):
+        partial = [(name, self.classes_[cov]) for name, cov
+                   in zip(names, self.class_coverage_) if not cov.all()]
+        if partial:
+            import warnings  # noqa: PLC0415
+
+            said = "; ".join(f"member {name!r} saw only classes "
+                             f"{', '.join(str(c) for c in seen)}" for name, seen in partial)
+            warnings.warn(
+                f"{said} (its modality is missing in every training row of the others); a "
+                "member carries no information about a class it never saw, so it is left out "
+                "of the fusion for those classes", UserWarning, stacklevel=3)
+
+    def _row_contract(self, X, members):
+        """Each member's raw input with its present rows, and the arguments of the row checks."""
+        inputs = [(Xb, ~missing_rows(Xb)) for Xb in (select_column(X, c) for c in self.columns_)]
+        contract = dict(
+            names=[name for name, _, _ in self.estimators], labels=row_labels(X),
+            screeners=[block_screener(est) for est in members],
+            missing_is_error=self.missing == "error",
+            hint="set missing='renormalize' to fuse the modalities present")
+        return inputs, contract
+
+    def _block_inputs(self, X, members, *, fitting):
+        """Each member's raw input and present rows, after the batch's error rows left it.
+
+        Returns ``(inputs, keep)``; see :func:`~mmfuse.fusion._blocks.screen_rows`.
+        """
+        inputs, contract = self._row_contract(X, members)
+        keep = screen_rows(inputs, fitting=fitting, **contract)
+        if not keep.all():
+            inputs = [(take_rows(Xb, keep), p[keep]) for Xb, p in inputs]
+        if fitting:
+            for name, (_, present) in zip(contract["names"], inputs):
+                if not present.any():
+                    raise ValueError(f"model {name!r}: the modality is missing in every row; "
+                                     "there is nothing to fit it on")
+        return inputs, keep
+
+    def _screen_rows(self, X):
+        """``(bad, errors)``: the rows of ``X`` that :meth:`predict` would skip or raise on.
+
+        Loads every present item with its member's loader (nothing is predicted).
+        """
+        check_is_fitted(self, "estimators_")
+        inputs, contract = self._row_contract(check_fusion_input(X), self.estimators_)
+        return error_rows(inputs, **contract)
 
     # ------------------------------------------------------------------ prediction
 
@@ -359,21 +460,13 @@ class LateFusionClassifier(ClassifierMixin, TripleComposition):
     def _model_outputs(self, X):
         X = check_fusion_input(X)
         validate_data(self, X, reset=False, skip_check_array=True)
-        names = [name for name, _, _ in self.estimators]
-        inputs = [self._block_input(X, name, col, fitting=False)
-                  for name, col in zip(names, self.columns_)]
+        inputs, _ = self._block_inputs(X, self.estimators_, fitting=False)
         present = np.stack([p for _, p in inputs])
-        none = ~present.any(axis=0)
-        if none.any():
-            labels = row_labels(inputs[0][0])
-            raise MMFuseInputError(
-                f"no modality is present in {int(none.sum())} row(s) (every one of "
-                f"{names} is None/NaN); there is nothing to predict from",
-                row=labels[int(np.flatnonzero(none)[0])])
         vote = self.rule == "vote"
-        outs = Parallel(n_jobs=self.n_jobs, prefer="threads")(
-            delayed(_predict_one)(est, Xb, p, vote)
-            for est, (Xb, p) in zip(self.estimators_, inputs))
+        with strict_loading():  # screened: a row failing now must not shift the others
+            outs = Parallel(n_jobs=self.n_jobs, prefer="threads")(
+                delayed(_predict_one)(est, Xb, p, vote)
+                for est, (Xb, p) in zip(self.estimators_, inputs))
         P = []
         for est, out, p in zip(self.estimators_, outs, present):
             if vote:
@@ -382,6 +475,8 @@ class LateFusionClassifier(ClassifierMixin, TripleComposition):
             else:
                 Pp = self._align(est, out)
             P.append(self._scatter(Pp, p))
+        if not P or not len(present[0]):
+            return np.zeros((len(self.estimators_), 0, len(self.classes_))), present
         return np.stack(P), present
 
     def predict_proba(self, X):
@@ -394,15 +489,28 @@ class LateFusionClassifier(ClassifierMixin, TripleComposition):
         Returns
         -------
         proba : ndarray of shape (n_samples, n_classes)
+            One row per input row; under ``on_error='skip'``, one row per good
+            input row (see :func:`mmfuse.config_context`).
+
+        Raises
+        ------
+        MMFuseInputError
+            Under ``on_error='raise'``: a row with no modality present, a
+            missing modality with ``missing='error'``, an item that cannot be
+            loaded.
         """
         check_is_fitted(self, "estimators_")
         P, present = self._model_outputs(X)
+        if P.shape[1] == 0:
+            return np.zeros((0, len(self.classes_)))
         if self.rule == "stack":
+            if isinstance(self.final_estimator_, ClassWiseStacker):
+                return self.final_estimator_.predict_proba(P, present)
             proba = self.final_estimator_.predict_proba(self._meta_features(P, present))
             out = np.zeros((P.shape[1], len(self.classes_)))
             out[:, self.final_estimator_.classes_.astype(int)] = proba
             return out
-        proba = combine(self.rule, P, present, self.weights_)
+        proba = combine(self.rule, P, present, self.weights_, self.class_coverage_)
         bad = np.isnan(proba).any(axis=1)
         if bad.any():
             raise ValueError(
@@ -416,6 +524,7 @@ class LateFusionClassifier(ClassifierMixin, TripleComposition):
         Returns
         -------
         y_pred : ndarray of shape (n_samples,)
+            One per input row (under ``on_error='skip'``, per good input row).
         """
         proba = self.predict_proba(X)
         return self.classes_[np.argmax(proba, axis=1)]
@@ -486,7 +595,58 @@ def _predict_one(est, Xb, present, vote):
     return est.predict(Xp) if vote else est.predict_proba(Xp)
 
 
-def _learn_weights(rule, P, present, y_enc):
+class ClassWiseStacker:
+    """Stacking meta-model with one binary model per class, on the members that know it.
+
+    Used by ``rule='stack'`` when some member never saw some classes. The
+    meta-model of class ``k`` sees, for each member that saw ``k`` in
+    training, its out-of-fold probability of ``k`` and its presence flag: the
+    class-wise meta-features of Ting & Witten [1]_ (their multi-response
+    linear regression, with ``final_estimator`` as each binary model). A
+    member that never saw ``k`` has no say about ``k``, so its absence from
+    every training row of ``k`` cannot become evidence for ``k``. The class
+    scores (each model's probability of its class) are normalised to sum to
+    one.
+
+    Parameters
+    ----------
+    final_estimator : classifier with ``predict_proba``
+        Cloned once per class.
+    coverage : ndarray of bool, shape (n_models, n_classes)
+
+    References
+    ----------
+    .. [1] Ting, K. M., & Witten, I. H. (1999). Issues in stacked generalization.
+       *Journal of Artificial Intelligence Research*, 10, 271-289.
+       https://doi.org/10.1613/jair.594
+    """
+
+    def __init__(self, final_estimator, coverage):
+        self.final_estimator = final_estimator
+        self.coverage = np.asarray(coverage, dtype=bool)
+
+    def _features(self, P, present, k):
+        members = np.flatnonzero(self.coverage[:, k])
+        return np.column_stack([P[members, :, k].T, present[members].T.astype(float)])
+
+    def fit(self, P, present, y_enc):
+        """Fit the per-class models on out-of-fold probabilities ``P`` (m, n, K)."""
+        self.estimators_ = [clone(self.final_estimator).fit(self._features(P, present, k),
+                                                            (y_enc == k).astype(int))
+                            for k in range(self.coverage.shape[1])]
+        self.classes_ = np.arange(self.coverage.shape[1])
+        return self
+
+    def predict_proba(self, P, present):
+        """Normalised class scores, shape (n_samples, n_classes)."""
+        scores = np.column_stack([est.predict_proba(self._features(P, present, k))[:, 1]
+                                  for k, est in enumerate(self.estimators_)])
+        total = scores.sum(axis=1, keepdims=True)
+        return np.where(total > 0, scores / np.where(total > 0, total, 1.0),
+                        1.0 / scores.shape[1])
+
+
+def _learn_weights(rule, P, present, y_enc, known=None):
     """Non-negative weights summing to one that minimise the fused log-loss.
 
     Weights are ``softmax(theta)``; ``theta`` is found by L-BFGS from equal
@@ -499,7 +659,7 @@ def _learn_weights(rule, P, present, y_enc):
 
     def loss(theta):
         w = _softmax(theta)
-        proba = combine(rule, P, present, w)
+        proba = combine(rule, P, present, w, known)
         return -np.mean(np.log(np.clip(proba[rows, y_enc], _EPS, 1.0)))
 
     res = minimize(loss, np.zeros(m), method="L-BFGS-B")

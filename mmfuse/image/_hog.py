@@ -18,7 +18,8 @@ from sklearn.utils.validation import check_is_fitted
 from .._backend import get_namespace, is_numpy_namespace, namespace_for, to_numpy
 from .._compat import Interval, StrOptions, _fit_context, validate_data
 from .._config import get_config, resolve_configured_device
-from ..io import MMFuseInputWarning
+from .._base import drop_failed_rows, screen_column, strict_loading
+from ..io import MMFuseInputWarning, load_image
 from ._batch import iter_image_batches, n_items_per_chunk
 
 __all__ = ["HOGFeatures", "hog"]
@@ -232,7 +233,7 @@ def _hog_chunk(xp, chunk, *, orientations, cell, block, block_norm, color, use_c
 # --------------------------------------------------------------------------- public
 
 def hog(images, orientations=9, pixels_per_cell=(8, 8), cells_per_block=(2, 2),
-        block_norm="L2-Hys", channel_axis=None, device="auto"):
+        block_norm="L2-Hys", channel_axis=None, device=None):
     """Histogram of Oriented Gradients of every image of a batch.
 
     For each image:
@@ -269,9 +270,10 @@ def hog(images, orientations=9, pixels_per_cell=(8, 8), cells_per_block=(2, 2),
     channel_axis : int or None, default=None
         Axis of ``images`` that holds colour channels (``-1`` or ``3``; ``1`` is
         moved last); None for grey batches ``(N, H, W)``.
-    device : {'auto', 'cpu', 'cuda'}, default='auto'
-        Where to compute. ``'auto'`` uses the GPU for a CuPy batch and the
-        configured device otherwise.
+    device : {'auto', 'cpu', 'cuda'} or None, default=None
+        Where to compute. ``None`` or ``'auto'`` uses the GPU for a CuPy batch;
+        otherwise ``None`` follows :func:`mmfuse.config_context`'s device and
+        ``'auto'`` uses CUDA when available.
 
     Returns
     -------
@@ -438,8 +440,10 @@ class HOGFeatures(TransformerMixin, BaseEstimator):
     color : bool, default=False
         Use RGB images and, per pixel, the channel with the largest gradient
         (Dalal & Triggs [1]_); otherwise grey images.
-    device : {'auto', 'cpu', 'cuda'} or None, default='auto'
-        Where HOG is computed; None uses :func:`mmfuse.config_context`'s device.
+    device : {'auto', 'cpu', 'cuda'} or None, default=None
+        Where HOG is computed; None follows :func:`mmfuse.config_context`'s
+        device (itself ``'auto'`` unless set), so a model scores wherever it is
+        loaded.
     n_jobs : int or None, default=None
         Threads that decode images (joblib); None means 1.
     progress : bool or None, default=None
@@ -507,7 +511,7 @@ class HOGFeatures(TransformerMixin, BaseEstimator):
     }
 
     def __init__(self, *, image_size=(128, 128), orientations=9, pixels_per_cell=(8, 8),
-                 cells_per_block=(2, 2), block_norm="L2-Hys", color=False, device="auto",
+                 cells_per_block=(2, 2), block_norm="L2-Hys", color=False, device=None,
                  n_jobs=None, progress=None):
         self.image_size = image_size
         self.orientations = orientations
@@ -580,8 +584,9 @@ class HOGFeatures(TransformerMixin, BaseEstimator):
         Returns
         -------
         features : ndarray of float32, shape (n_samples, n_features_out_)
-            NaN rows for missing items, zero rows for items skipped under
-            ``on_error='skip'``.
+            NaN rows for missing items. Under ``on_error='skip'`` the rows of
+            items that cannot be loaded are left out (one row per good item,
+            in order) and reported to :func:`mmfuse.collect_errors`.
 
         Raises
         ------
@@ -602,14 +607,15 @@ class HOGFeatures(TransformerMixin, BaseEstimator):
         batch = n_items_per_chunk(per_item)
         device = resolve_configured_device(self.device)
         blank = []
-        batches = iter_image_batches(
-            X, batch_size=batch, mode="rgb" if self.color else "gray",
-            max_side=4 * max(size), n_jobs=self.n_jobs, default_column=None)
+        failed = np.zeros(n, dtype=bool)
+        batches = iter_image_batches(X, batch_size=batch, n_jobs=self.n_jobs,
+                                     **self._item_loader()[1])
         for start, loaded, _column in progress_bar(
                 batches, total=math.ceil(n / batch), desc="HOG", progress=self.progress,
                 unit="batch"):
             ok = np.flatnonzero(loaded.ok)
             out[start + np.flatnonzero(loaded.missing)] = np.nan
+            failed[start:start + len(loaded.values)] = loaded.failed
             if ok.size == 0:
                 continue
             images = np.stack([fit_to_size(loaded.values[i], size) for i in ok])
@@ -630,7 +636,22 @@ class HOGFeatures(TransformerMixin, BaseEstimator):
                 f"rows {shown}{more}: image has no gradient inside the HOG cells (blank, "
                 "uniform or a 1x1 image); its HOG vector is all zeros",
                 MMFuseInputWarning, stacklevel=3)
-        return out
+        return drop_failed_rows(self, out, failed, X)
+
+    def fit_transform(self, X, y=None):
+        """Fit and transform ``X``; a bad item raises whatever ``on_error`` says."""
+        with strict_loading():
+            return self.fit(X, y).transform(X)
+
+    def _item_loader(self):
+        """``(loader, kwargs)`` that :meth:`transform` loads each item with."""
+        size = _pair(self.image_size, "image_size")
+        return load_image, {"mode": "rgb" if self.color else "gray", "max_side": 4 * max(size)}
+
+    def _screen_rows(self, X):
+        """``(failed, errors)``: the items of ``X`` that :meth:`transform` cannot load."""
+        loader, kwargs = self._item_loader()
+        return screen_column(X, loader, n_jobs=self.n_jobs, **kwargs)
 
     # ------------------------------------------------------------------ names & tags
 

@@ -17,7 +17,8 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from .._backend import asarray, namespace_for, to_numpy
-from .._base import as_column, progress_bar
+from .._base import (as_column, drop_failed_rows, progress_bar, screen_column,
+                     strict_loading)
 from .._compat import Interval, StrOptions, _fit_context, validate_data
 from .._config import get_config, report_errors, resolve_configured_device
 from ..io import MMFuseInputError, MMFuseInputWarning, load_column, load_image
@@ -31,7 +32,7 @@ __all__ = ["SIFTFeatures", "dense_sift", "opencv_keypoint_size"]
 MIN_CONTRAST = 0.002
 
 
-def dense_sift(images, step=8, patch_size=16, device="auto", *, smooth=True):
+def dense_sift(images, step=8, patch_size=16, device=None, *, smooth=True):
     """SIFT descriptors on a regular grid of upright keypoints, for a batch of images.
 
     Descriptors are Lowe's [1]_ 4×4×8 histograms of gradient orientation
@@ -49,7 +50,7 @@ def dense_sift(images, step=8, patch_size=16, device="auto", *, smooth=True):
         Width of the descriptor window in pixels (4 bins of ``patch_size/4``).
         The matching OpenCV keypoint size is ``patch_size / 6``
         (:func:`opencv_keypoint_size`): OpenCV's bin spans ``3·size/2`` px.
-    device : {'auto', 'cpu', 'cuda'}, default='auto'
+    device : {'auto', 'cpu', 'cuda'} or None, default=None
     smooth : bool, default=True
         Pre-smooth with OpenCV's octave-0 Gaussian (σ = √(1.6² − 0.5²)), as
         ``cv2.SIFT.compute`` does for keypoints of octave 0.
@@ -81,7 +82,7 @@ def dense_sift(images, step=8, patch_size=16, device="auto", *, smooth=True):
        keypoints. *IJCV*, 60(2), 91-110.
        https://doi.org/10.1023/B:VISI.0000029664.99615.94
     """
-    xp = namespace_for(device)
+    xp = namespace_for(resolve_configured_device(device))
     arr = images
     if to_numpy_dtype(arr) == np.uint8:
         arr = asarray(arr, _dev(xp), dtype=np.float32) / np.float32(255)
@@ -181,8 +182,9 @@ class SIFTFeatures(TransformerMixin, BaseEstimator):
         Cap on the descriptors the codebook is fitted on.
     random_state : int, RandomState or None, default=None
         Seeds the descriptor sample and the codebook.
-    device : {'auto', 'cpu', 'cuda'} or None, default='auto'
-        Where dense SIFT and encoding run (None: configured default).
+    device : {'auto', 'cpu', 'cuda'} or None, default=None
+        Where dense SIFT and encoding run; None follows
+        :func:`mmfuse.config_context`'s device (itself ``'auto'`` unless set).
     n_jobs : int or None, default=None
         Threads used to load/decode images.
     progress : bool or None, default=None
@@ -260,7 +262,7 @@ class SIFTFeatures(TransformerMixin, BaseEstimator):
 
     def __init__(self, *, detector="dense", step=8, patch_size=16, max_keypoints=500,
                  rootsift=True, encoding="vlad", n_words=64, pyramid=(1, 2), max_side=512,
-                 max_fit_descriptors=200_000, random_state=None, device="auto", n_jobs=None,
+                 max_fit_descriptors=200_000, random_state=None, device=None, n_jobs=None,
                  progress=None):
         self.detector = detector
         self.step = step
@@ -308,9 +310,10 @@ class SIFTFeatures(TransformerMixin, BaseEstimator):
         for start in progress_bar(starts, total=len(starts), desc=desc,
                                   progress=self.progress, unit="batch"):
             stop = start + batch
-            loaded = load_column(items[start:stop], load_image, column=name,
+            loader, kwargs = self._item_loader()
+            loaded = load_column(items[start:stop], loader, column=name,
                                  rows=rows[start:stop], on_error=on_error, n_jobs=self.n_jobs,
-                                 mode="gray", max_side=self.max_side)
+                                 **kwargs)
             if loaded.errors:
                 report_errors(loaded.errors)
             if self.detector == "dense":
@@ -318,6 +321,15 @@ class SIFTFeatures(TransformerMixin, BaseEstimator):
             else:
                 descs, pos = self._keypoints(loaded.values)
             yield rows[start:stop], descs, pos, loaded
+
+    def _item_loader(self):
+        """``(loader, kwargs)`` that :meth:`transform` loads each item with."""
+        return load_image, {"mode": "gray", "max_side": self.max_side}
+
+    def _screen_rows(self, X):
+        """``(failed, errors)``: the items of ``X`` that :meth:`transform` cannot load."""
+        loader, kwargs = self._item_loader()
+        return screen_column(X, loader, n_jobs=self.n_jobs, **kwargs)
 
     def _dense(self, images, xp):
         n = len(images)
@@ -405,14 +417,15 @@ class SIFTFeatures(TransformerMixin, BaseEstimator):
         seed = rng.randint(np.iinfo(np.int32).max)
         sample = []
         n_ok = 0
-        for _, descs, _, loaded in self._iter_descriptors(X, desc="SIFT fit"):
-            for d in descs:
-                if d is None or len(d) == 0:
-                    continue
-                n_ok += 1
-                if len(d) > per_image:
-                    d = d[np.sort(rng.choice(len(d), per_image, replace=False))]
-                sample.append(d)
+        with strict_loading():
+            for _, descs, _, loaded in self._iter_descriptors(X, desc="SIFT fit"):
+                for d in descs:
+                    if d is None or len(d) == 0:
+                        continue
+                    n_ok += 1
+                    if len(d) > per_image:
+                        d = d[np.sort(rng.choice(len(d), per_image, replace=False))]
+                    sample.append(d)
         if not sample:
             raise MMFuseInputError(
                 "no image of the column gave a SIFT descriptor (all missing, unreadable, "
@@ -433,14 +446,16 @@ class SIFTFeatures(TransformerMixin, BaseEstimator):
         Returns
         -------
         features : ndarray of float32, shape (n_samples, n_regions_ * block)
-            NaN rows for missing items, zero rows for images without descriptors
-            (and, with ``on_error='skip'``, for unreadable ones).
+            NaN rows for missing items, zero rows for images without
+            descriptors. Under ``on_error='skip'`` the rows of unreadable images
+            are left out (one row per good item, in order) and reported to
+            :func:`mmfuse.collect_errors`.
         """
         check_is_fitted(self, "encoder_")
         _validate_column(self, X, reset=False)
         xp = self._xp()
         block = self.encoder_._block_size()
-        chunks = []
+        chunks, failed = [], []
         empty_rows = []
         for rows, descs, pos, loaded in self._iter_descriptors(X, desc="SIFT"):
             out = np.zeros((len(descs), self.n_regions_ * block), dtype=np.float32)
@@ -455,6 +470,7 @@ class SIFTFeatures(TransformerMixin, BaseEstimator):
                 out[good] = flat / np.maximum(norm, 1e-12)
             out[loaded.missing] = np.nan
             chunks.append(out)
+            failed.append(loaded.failed)
         if empty_rows:
             shown = ", ".join(str(r) for r in empty_rows[:10])
             more = f" and {len(empty_rows) - 10} more" if len(empty_rows) > 10 else ""
@@ -462,7 +478,13 @@ class SIFTFeatures(TransformerMixin, BaseEstimator):
                 f"{len(empty_rows)} image(s) gave no SIFT descriptor (blank, too small, or no "
                 f"keypoint detected): rows {shown}{more}; their features are all zero",
                 MMFuseInputWarning, stacklevel=2)
-        return np.concatenate(chunks, axis=0)
+        return drop_failed_rows(self, np.concatenate(chunks, axis=0), np.concatenate(failed),
+                                X)
+
+    def fit_transform(self, X, y=None):
+        """Fit the codebook and encode ``X``; a bad item raises whatever ``on_error`` says."""
+        with strict_loading():
+            return self.fit(X, y).transform(X)
 
     # ------------------------------------------------------------------ names & tags
 

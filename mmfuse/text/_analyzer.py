@@ -139,7 +139,7 @@ def analyze_documents(analyzer, docs, *, n_jobs=None):
     n = min(n, max(1, len(docs) // 256))  # tiny corpora are faster serially
     if n <= 1:
         return [analyzer(d) for d in docs]
-    from joblib import Parallel, delayed  # noqa: PLC0415
+    from .._parallel import Parallel, delayed  # noqa: PLC0415
 
     bounds = [round(i * len(docs) / n) for i in range(n + 1)]
     parts = Parallel(n_jobs=n, backend="loky")(

@@ -13,7 +13,8 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.utils.validation import check_is_fitted
 
-from .._base import check_no_failed_reference, load_items
+from .._base import check_no_failed_reference, kept_rows_output, load_items, screen_column
+from .._base import strict_loading
 from .._compat import Interval, StrOptions, _fit_context, validate_data
 from ..io import MMFuseInputError, load_text
 from ._analyzer import WordAnalyzer, analyze_documents, identity
@@ -257,7 +258,7 @@ class TfidfText(TransformerMixin, BaseEstimator):
     def _fit(self, X):
         self._check_ranges()
         self._check_input(X, reset=True)
-        docs, column = self._documents(X, fitting=True)
+        docs, column, _ = self._documents(X, fitting=True)
         blocks = {}
         self.vectorizers_ = {}
         self.word_analyzer_ = None
@@ -376,11 +377,15 @@ class TfidfText(TransformerMixin, BaseEstimator):
         -------
         features : sparse CSR matrix of float64, shape (n_samples, n_features_out), or
             ndarray of float32, shape (n_samples, svd_components) with LSA.
-            Missing documents give all-zero rows.
+            Missing documents give all-zero rows. Under ``on_error='skip'``
+            rows that are not text are left out (one row per good row, in
+            order) and reported to :func:`mmfuse.collect_errors`.
         """
         check_is_fitted(self, "vectorizers_")
         self._check_input(X, reset=False)
-        docs, _ = self._documents(X, fitting=False)
+        docs, _, failed = self._documents(X, fitting=False)
+        if failed.any():  # on_error='skip': unloadable rows leave the batch here
+            docs = [d for d, bad in zip(docs, failed) if not bad]
         blocks = []
         if "word" in self.vectorizers_:
             vec = self.vectorizers_["word"]
@@ -395,8 +400,8 @@ class TfidfText(TransformerMixin, BaseEstimator):
             blocks.append(self.vectorizers_["char"].transform(docs))
         Xt = _hstack(blocks)
         if self.svd_ is not None:
-            return self.svd_.transform(Xt).astype(np.float32)
-        return Xt
+            Xt = self.svd_.transform(Xt).astype(np.float32)
+        return kept_rows_output(self, Xt, ~failed, X)
 
     def _check_input(self, X, *, reset):
         """``n_features_in_``/``feature_names_in_`` bookkeeping for one-column DataFrames.
@@ -430,12 +435,28 @@ class TfidfText(TransformerMixin, BaseEstimator):
         return analyzer
 
     def _documents(self, X, *, fitting):
-        """Load the column: str per row, ``''`` for missing or (with on_error='skip') failed."""
-        loaded, column = load_items(X, load_text, default_column=None)
+        """Load the column: ``(docs, column, failed)``; ``''`` for missing or failed rows.
+
+        When fitting, a row that cannot be loaded raises whatever ``on_error``
+        says; at transform time ``failed`` marks the rows skipped under
+        ``on_error='skip'``.
+        """
         if fitting:
+            with strict_loading():
+                loaded, column = load_items(X, load_text, default_column=None)
             check_no_failed_reference(loaded, column=column)
+        else:
+            loaded, column = load_items(X, load_text, default_column=None)
         docs = ["" if v is None else v for v in loaded.values]
-        return docs, column
+        return docs, column, loaded.failed
+
+    def _item_loader(self):
+        """``(loader, kwargs)`` that :meth:`transform` loads each document with."""
+        return load_text, {}
+
+    def _screen_rows(self, X):
+        """``(failed, errors)``: the rows of ``X`` that :meth:`transform` cannot read as text."""
+        return screen_column(X, load_text)
 
     # ------------------------------------------------------------------ names & tags
 

@@ -196,11 +196,16 @@ def test_unreadable_file(tmp_path, clips):
         MFCCFeatures().fit_transform([str(bad)])
 
 
-def test_on_error_skip_gives_zero_rows_and_reports(tmp_path, clips):
+def test_on_error_skip_leaves_bad_clips_out_and_reports(tmp_path, clips):
+    batch = [clips[0], str(tmp_path / "nope.wav"), clips[1]]
+    mf = MFCCFeatures().fit(batch)
     with config_context(on_error="skip"), collect_errors() as errors:
-        f = MFCCFeatures().fit_transform([clips[0], str(tmp_path / "nope.wav"), clips[1]])
-    assert np.all(f[1] == 0) and np.isfinite(f).all() and np.any(f[0] != 0)
-    assert [e.row for e in errors] == [1]
+        f = mf.transform(batch)
+    np.testing.assert_array_equal(f, mf.transform([clips[0], clips[1]]))
+    assert [e.row for e in errors] == [1] and "file not found" in errors[0].cause
+    # fitting cannot drop a row without its label: it raises whatever on_error says
+    with config_context(on_error="skip"), pytest.raises(MMFuseInputError, match="row 1"):
+        MFCCFeatures().fit_transform(batch)
 
 
 def test_pipeline_clone_pickle(clips, rng):

@@ -397,5 +397,10 @@ def test_block_missing_in_every_row_at_transform_time_is_filled(policy):
     np.testing.assert_allclose(out[:, 0], fuse.transform(X)[:, 0])
     np.testing.assert_allclose(out[:, 1], 0.0, atol=1e-12)  # scaled mean and zero coincide
     np.testing.assert_array_equal(out[:, -2:], np.c_[np.zeros(30), np.ones(30)])
-    with pytest.raises(ValueError, match="missing in every row; there is nothing to fit"):
+    with pytest.raises(ValueError, match="block 'b': the modality is missing in every row; "
+                                         "there is nothing to fit"):
+        FeatureFusion([("a", StandardScaler(), ["a"]), ("b", StandardScaler(), ["b"])],
+                      missing=policy).fit(X.assign(b=np.nan))
+    # with a single block, such rows have no modality at all: error rows
+    with pytest.raises(ValueError, match=r"row 0: no modality is present in 30 row\(s\)"):
         FeatureFusion([("a", StandardScaler(), ["a"])], missing=policy).fit(X.assign(a=np.nan))

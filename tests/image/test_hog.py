@@ -284,7 +284,11 @@ def test_missing_items_give_nan_rows_and_bad_items_name_their_row(tmp_path):
     with config_context(on_error="skip"), collect_errors() as errors:
         X = hf.transform(col)
     assert [e.row for e in errors] == [11, 12]
-    assert X[0].any() and not X[1:].any() and not np.isnan(X).any()
+    np.testing.assert_array_equal(X, hf.transform(col[[10]]))
+    # pandas output keeps the labels of the rows that remain
+    with config_context(on_error="skip"):
+        df = clone(hf).set_output(transform="pandas").fit(col[[10]]).transform(col)
+    assert list(df.index) == [10] and df.shape == (1, hf.n_features_out_)
 
 
 def test_awkward_images_from_the_nasty_corpus(nasty_corpus):

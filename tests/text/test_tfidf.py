@@ -15,7 +15,7 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import FeatureUnion, make_pipeline
 from sklearn.svm import LinearSVC
 
-from mmfuse import MMFuseInputError, MMFuseInputWarning, config_context
+from mmfuse import MMFuseInputError, MMFuseInputWarning, collect_errors, config_context
 from mmfuse.text import TfidfText
 
 CORPUS = [
@@ -307,11 +307,17 @@ def test_non_text_item_names_its_row_and_column():
         TfidfText().fit(s)
 
 
-def test_on_error_skip_gives_a_zero_row():
-    docs = ["free prize now", 3.5, "lunch at noon"]
-    with config_context(on_error="skip"):
-        X = TfidfText().fit_transform(docs)
-    assert X[1].nnz == 0 and X[0].nnz > 0 and X[2].nnz > 0
+def test_on_error_skip_leaves_non_text_rows_out_at_transform_time():
+    docs = pd.Series(["free prize now", 3.5, "lunch at noon"], index=[7, 8, 9], name="sms")
+    tf = TfidfText().fit(["free prize now", "lunch at noon", "call me"])
+    with config_context(on_error="skip"), collect_errors() as errors:
+        X = tf.transform(docs)
+    assert X.shape[0] == 2
+    np.testing.assert_allclose(X.toarray(), tf.transform(docs[[7, 9]]).toarray())
+    assert [(e.row, e.column) for e in errors] == [(8, "sms")]
+    # fitting cannot drop a row without its label: it raises whatever on_error says
+    with config_context(on_error="skip"), pytest.raises(MMFuseInputError, match="row 8"):
+        TfidfText().fit_transform(docs)
 
 
 def test_all_stop_words_corpus_raises_plain_explanation(nltk_absent):
