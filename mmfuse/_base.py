@@ -17,7 +17,7 @@ from ._config import config_context, get_config, report_errors, show_progress
 from .io import LoadedColumn, MMFuseInputError, load_column
 
 __all__ = ["as_column", "drop_failed_rows", "kept_rows_output", "load_items",
-           "progress_bar", "screen_column", "strict_loading"]
+           "progress_bar", "screen_column", "strict_loading", "warn_rows"]
 
 
 @contextlib.contextmanager
@@ -122,6 +122,23 @@ def as_column(X):
     if len(items) == 0:
         raise ValueError("got 0 items; at least one is required")
     return items, rows, name
+
+
+def warn_rows(X, positions, cause, *, stacklevel=2):
+    """One :class:`~mmfuse.io.MMFuseInputWarning` about the items at ``positions`` of ``X``.
+
+    It carries their row labels, the column name and, for items given as file
+    paths, the paths (which ``mmfuse score`` prints with the rows' ids).
+    """
+    import os  # noqa: PLC0415
+    import warnings  # noqa: PLC0415
+
+    from .io import MMFuseInputWarning  # noqa: PLC0415
+
+    items, rows, name = as_column(X)
+    paths = [items[i] if isinstance(items[i], (str, os.PathLike)) else None for i in positions]
+    warnings.warn(MMFuseInputWarning(cause, rows=[rows[i] for i in positions], column=name,
+                                     paths=paths), stacklevel=stacklevel + 1)
 
 
 def load_items(X, loader, *, default_column=None, n_jobs=None, **kwargs):

@@ -122,7 +122,57 @@ def _rebuild_error(cause, row, column, path, id=None):  # noqa: A002
 
 
 class MMFuseInputWarning(UserWarning):
-    """An input item was usable but had to be repaired (e.g. undecodable text bytes)."""
+    """Input items were usable but odd or repaired (a blank image, undecodable text bytes).
+
+    Parameters
+    ----------
+    cause : str
+        What was found and what was done about it.
+    rows : sequence, optional
+        Row labels of the items concerned.
+    column : str, optional
+        Their column.
+    paths : sequence of str or None, optional
+        The file of each row (aligned with ``rows``), where items are files.
+
+    The message reads ``"rows 3, 9, column 'image': image has no gradient ..."``.
+    :meth:`describe` adds ids and paths (``mmfuse score`` does so, one line per
+    warning).
+    """
+
+    def __init__(self, cause, *, rows=(), column=None, paths=None):
+        self.cause = str(cause)
+        self.rows = list(rows)
+        self.column = column
+        self.paths = None if paths is None else [None if p is None else os.fspath(p)
+                                                 if isinstance(p, os.PathLike) else p
+                                                 for p in paths]
+        super().__init__(self.describe())
+
+    def describe(self, ids=None, *, limit=10) -> str:
+        """One line: the rows (with ids from the ``{row: id}`` mapping ``ids``, and
+        paths, when given), the column and the cause."""
+        if not self.rows:
+            return self.cause
+        shown = []
+        for i, r in enumerate(self.rows[:limit]):
+            extra = []
+            if ids is not None and ids.get(r) is not None:
+                extra.append(f"id {ids[r]}")
+            if ids is not None and self.paths and isinstance(self.paths[i], str):
+                extra.append(self.paths[i])
+            shown.append(str(r) + (f" ({', '.join(extra)})" if extra else ""))
+        more = f" and {len(self.rows) - limit} more" if len(self.rows) > limit else ""
+        col = f", column {self.column!r}" if self.column is not None else ""
+        return (f"row{'s' if len(self.rows) > 1 else ''} {', '.join(shown)}{more}{col}: "
+                f"{self.cause}")
+
+    def __reduce__(self):  # keep the keyword-only attributes through pickling
+        return (_rebuild_warning, (self.cause, self.rows, self.column, self.paths))
+
+
+def _rebuild_warning(cause, rows, column, paths):
+    return MMFuseInputWarning(cause, rows=rows, column=column, paths=paths)
 
 
 def is_missing(item) -> bool:
@@ -202,21 +252,116 @@ def _image_to_unit_float(arr, *, row, column, path):
                            path=path)
 
 
+class _QuietOpenCV:
+    """Keep OpenCV's and its codecs' own messages off the terminal while decoding.
+
+    OpenCV logs decoder complaints ("IHDR chunk shall be first") through its
+    logger, silenced here for the duration (reference-counted, so concurrent
+    decodes restore the caller's level only when the last one ends). libjpeg
+    prints warnings ("Corrupt JPEG data: premature end of data segment") with
+    ``fprintf(stderr)``, which only redirecting file descriptor 2 catches: JPEG
+    decodes therefore run one at a time with fd 2 pointing to a scratch file;
+    libjpeg's lines are returned (mmfuse reports the row itself) and any other
+    text that landed there meanwhile is written back to stderr.
+    """
+
+    _JPEG_PREFIXES = ("Corrupt JPEG", "Premature end of JPEG", "Invalid JPEG",
+                      "Warning: unknown JFIF", "Unsupported marker")
+
+    def __init__(self):
+        import threading  # noqa: PLC0415
+
+        self._level_lock = threading.Lock()
+        self._depth = 0
+        self._saved_level = None
+        self._fd_lock = threading.Lock()
+        self._scratch = None
+
+    def _enter_log(self, cv2):
+        with self._level_lock:
+            if self._depth == 0:
+                self._saved_level = cv2.utils.logging.getLogLevel()
+                cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
+            self._depth += 1
+
+    def _exit_log(self, cv2):
+        with self._level_lock:
+            self._depth -= 1
+            if self._depth == 0:
+                cv2.utils.logging.setLogLevel(self._saved_level)
+
+    def decode(self, buf, flags):
+        """``(image or None, libjpeg messages, OpenCV exception text or None)``."""
+        import cv2  # noqa: PLC0415
+
+        self._enter_log(cv2)
+        try:
+            if buf[:2].tobytes() != b"\xff\xd8":
+                return (*self._imdecode(cv2, buf, flags), [])
+            with self._fd_lock:
+                return self._jpeg(cv2, buf, flags)
+        finally:
+            self._exit_log(cv2)
+
+    @staticmethod
+    def _imdecode(cv2, buf, flags):
+        try:
+            return cv2.imdecode(buf, flags), None
+        except cv2.error as exc:
+            return None, str(exc).strip().splitlines()[-1]
+
+    def _jpeg(self, cv2, buf, flags):
+        import sys  # noqa: PLC0415
+        import tempfile  # noqa: PLC0415
+
+        try:
+            fd = sys.stderr.fileno()
+        except (AttributeError, OSError, ValueError):  # no real stderr (e.g. captured)
+            return (*self._imdecode(cv2, buf, flags), [])
+        if self._scratch is None:
+            import atexit  # noqa: PLC0415
+
+            self._scratch = tempfile.TemporaryFile()
+            atexit.register(self._scratch.close)
+        self._scratch.seek(0)
+        self._scratch.truncate()
+        sys.stderr.flush()
+        saved = os.dup(fd)
+        try:
+            os.dup2(self._scratch.fileno(), fd)
+            try:
+                img, detail = self._imdecode(cv2, buf, flags)
+            finally:
+                os.dup2(saved, fd)
+        finally:
+            os.close(saved)
+        self._scratch.seek(0)
+        text = self._scratch.read().decode("utf-8", "replace")
+        ours = [ln.strip() for ln in text.splitlines() if ln.startswith(self._JPEG_PREFIXES)]
+        others = [ln for ln in text.splitlines(keepends=True)
+                  if not ln.startswith(self._JPEG_PREFIXES)]
+        if others:
+            os.write(fd, "".join(others).encode())
+        return img, detail, ours
+
+
+_QUIET_OPENCV = _QuietOpenCV()
+
+
 def _decode_image(data: bytes, *, row, column, path):
     import cv2  # noqa: PLC0415
 
     buf = np.frombuffer(data, dtype=np.uint8)
-    try:
-        img = cv2.imdecode(buf, cv2.IMREAD_UNCHANGED)
-    except cv2.error as exc:
-        img, detail = None, str(exc).strip().splitlines()[-1]
-    else:
-        detail = None
+    img, detail, complaints = _QUIET_OPENCV.decode(buf, cv2.IMREAD_UNCHANGED)
     if img is None:
         cause = "cannot decode image (corrupt, truncated or unsupported format)"
-        if detail:
-            cause += f": {detail}"
+        if detail or complaints:
+            cause += f": {detail or complaints[0]}"
         raise MMFuseInputError(cause, row=row, column=column, path=path)
+    if complaints:
+        warnings.warn(MMFuseInputWarning(
+            f"image data is damaged ({'; '.join(complaints)}); decoded what was readable",
+            rows=[] if row is None else [row], column=column, paths=[path]), stacklevel=4)
     # OpenCV decodes colour as BGR(A); everything below expects RGB(A).
     if img.ndim == 3 and img.shape[2] == 3:
         img = img[..., ::-1]
@@ -502,11 +647,10 @@ def load_text(item, *, encoding="utf-8", row=None, column=None):
         try:
             return raw.decode(encoding)
         except UnicodeDecodeError as exc:
-            where = MMFuseInputError(
+            warnings.warn(MMFuseInputWarning(
                 f"text is not valid {encoding} (byte 0x{raw[exc.start]:02x} at offset "
                 f"{exc.start}); decoded with replacement characters",
-                row=row, column=column)
-            warnings.warn(str(where), MMFuseInputWarning, stacklevel=2)
+                rows=[] if row is None else [row], column=column), stacklevel=2)
             return raw.decode(encoding, errors="replace")
     raise MMFuseInputError(f"expected text (str or bytes); got {type(item).__name__}",
                            row=row, column=column)

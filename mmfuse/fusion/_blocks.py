@@ -24,6 +24,7 @@ __all__ = [
     "block_screener",
     "check_fusion_input",
     "error_rows",
+    "in_block",
     "missing_rows",
     "row_labels",
     "scatter_rows",
@@ -475,6 +476,36 @@ def screen_rows(inputs, *, names, screeners, labels, missing_is_error, hint, fit
                              missing_is_error=missing_is_error, hint=hint)
     report_errors(errors)
     return ~bad
+
+
+def in_block(kind, name, column, estimator, fn, *args):
+    """``fn(*args)``, with a failure of the block's own estimator named after the block.
+
+    A ``ValueError``/``TypeError`` raised inside (other than
+    :class:`~mmfuse.io.MMFuseInputError`, which names its row already) is
+    raised again as one line: ``"block 'p' (column 'price', StandardScaler):
+    ..."``. When a scalar column gave a 1-D input to an estimator that needs a
+    2-D one, the message says so and how to select the column as a list.
+    """
+    try:
+        return fn(*args)
+    except MMFuseInputError as exc:
+        if exc.row is not None or exc.id is not None:  # names its row already
+            raise
+        raise MMFuseInputError(f"{kind} {name!r} ({type(estimator).__name__}): {exc.cause}",
+                               column=exc.column if exc.column is not None else column,
+                               path=exc.path) from exc
+    except (ValueError, TypeError) as exc:
+        what = type(estimator).__name__
+        where = f"{kind} {name!r} (column {column!r}, {what})"
+        text = " ".join(str(exc).split())
+        two_d = ("2D" in text or "2-dimensional" in text or "Reshape your data" in text)
+        if is_scalar_column(column) and two_d:
+            text = (f"{what} needs a 2-D input (n_samples, n_features), but the scalar column "
+                    f"{column!r} selects a 1-D column; select it as [{column!r}] to pass a "
+                    "one-column 2-D block")
+        cls = ValueError if isinstance(exc, ValueError) else TypeError
+        raise cls(f"{where}: {text}") from exc
 
 
 def raise_missing(name, mask, labels, *, hint):

@@ -23,6 +23,7 @@ from ._blocks import (
     check_fusion_input,
     error_rows,
     fingerprint,
+    in_block,
     missing_rows,
     row_labels,
     scatter_rows,
@@ -311,14 +312,14 @@ class FeatureFusion(TransformerMixin, TripleComposition):
         caching = memory.location is not None
         fit_one = memory.cache(_fit_transform_one, ignore=["transformer", "X", "y"])
         jobs, self._fit_keys = [], []
-        for (_, t, _), (Xb, present) in zip(entries, inputs):
+        for (name, t, _), col, (Xb, present) in zip(entries, self.columns_, inputs):
             Xp = take_rows(Xb, present) if not present.all() else Xb
             yp = None if y_arr is None else y_arr[present]
             t = "passthrough" if t == "passthrough" else clone(t)
             key = (fingerprint([t, type(t).__module__, type(t).__qualname__])
                    + fingerprint(Xp) + fingerprint(yp)) if caching else None
             self._fit_keys.append(key)
-            jobs.append(delayed(fit_one)(key, t, Xp, yp))
+            jobs.append(delayed(in_block)("block", name, col, t, fit_one, key, t, Xp, yp))
         results = Parallel(n_jobs=self.n_jobs, prefer="threads")(jobs)
 
         self.transformers_ = [(n, fitted, c) for (n, _, c), (_, fitted)
@@ -434,11 +435,13 @@ class FeatureFusion(TransformerMixin, TripleComposition):
         tf_one = (memory.cache(_transform_one, ignore=["transformer", "X"]) if caching
                   else _transform_one)
         jobs = []
-        for (_, t, _), key, (Xb, present) in zip(self.transformers_, keys, inputs):
+        for (name, t, _), col, key, (Xb, present) in zip(self.transformers_, self.columns_,
+                                                         keys, inputs):
             if not present.any():  # the whole batch lacks this modality: nothing to extract
                 continue
             Xp = take_rows(Xb, present) if not present.all() else Xb
-            jobs.append(delayed(tf_one)(key, fingerprint(Xp) if caching else None, t, Xp))
+            jobs.append(delayed(in_block)("block", name, col, t, tf_one, key,
+                                          fingerprint(Xp) if caching else None, t, Xp))
         with strict_loading():  # screened: a row failing now must not shift the others
             raw = iter(Parallel(n_jobs=self.n_jobs, prefer="threads")(jobs))
         blocks = []

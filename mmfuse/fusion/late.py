@@ -23,6 +23,7 @@ from ._blocks import (
     block_screener,
     check_fusion_input,
     error_rows,
+    in_block,
     missing_rows,
     row_labels,
     screen_rows,
@@ -177,7 +178,10 @@ class LateFusionClassifier(ClassifierMixin, TripleComposition):
         ``LogisticRegression(max_iter=1000)``.
     cv : int, cross-validation generator or iterable, default=5
         Folds for the out-of-fold probabilities (``'stack'``, learned weights)
-        and for calibrating estimators without ``predict_proba``.
+        and for calibrating estimators without ``predict_proba``. An integer is
+        lowered, per member, to the size of its smallest class where that is
+        smaller (stratified folds need it); a class with a single row is an
+        error naming the member and the class.
     missing : {'renormalize', 'error'}, default='renormalize'
         A row missing a modality is fused over the modalities present
         (``'renormalize'``), or is an error row (``'error'``). A row with no
@@ -304,13 +308,16 @@ class LateFusionClassifier(ClassifierMixin, TripleComposition):
                 as_weight_vector(self.weights, names)
         return names
 
-    def _base_estimator(self, est):
+    def _base_estimator(self, name, est, y_present):
         """The estimator to fit: wrapped in Platt calibration when it has no predict_proba."""
         if self.rule == "vote" or hasattr(est, "predict_proba"):
             return clone(est)
         from sklearn.calibration import CalibratedClassifierCV  # noqa: PLC0415
 
-        return CalibratedClassifierCV(clone(est), method="sigmoid", cv=self.cv, ensemble=False)
+        cv = _member_cv(self.cv, y_present, name,
+                        f"Platt calibration of {type(est).__name__} (it has no predict_proba, "
+                        "so it is calibrated on cross-validated scores)")
+        return CalibratedClassifierCV(clone(est), method="sigmoid", cv=cv, ensemble=False)
 
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y):
@@ -364,10 +371,16 @@ class LateFusionClassifier(ClassifierMixin, TripleComposition):
         self.columns_ = [col(X) if callable(col) else col for _, _, col in self.estimators]
         inputs, _ = self._block_inputs(X, [e for _, e, _ in self.estimators], fitting=True)
         need_oof = self.rule == "stack" or self._learn()
-        bases = [self._base_estimator(est) for _, est, _ in self.estimators]
+        bases, folds = [], []
+        for (name, est, _), (_, present) in zip(self.estimators, inputs):
+            bases.append(self._base_estimator(name, est, y[present]))
+            folds.append(_member_cv(self.cv, y[present], name,
+                                    f"rule={self.rule!r} (out-of-fold probabilities)")
+                         if need_oof else None)
         jobs = Parallel(n_jobs=self.n_jobs, prefer="threads")(
-            delayed(_fit_one)(base, Xb, y, present, self.cv if need_oof else None)
-            for base, (Xb, present) in zip(bases, inputs))
+            delayed(in_block)("member", name, col, est, _fit_one, base, Xb, y, present, cv)
+            for (name, est, _), col, base, (Xb, present), cv
+            in zip(self.estimators, self.columns_, bases, inputs, folds))
         self.estimators_ = [fitted for fitted, _ in jobs]
         present = np.stack([p for _, p in inputs])
         self.class_coverage_ = np.stack([np.isin(self.classes_, fitted.classes_)
@@ -465,8 +478,9 @@ class LateFusionClassifier(ClassifierMixin, TripleComposition):
         vote = self.rule == "vote"
         with strict_loading():  # screened: a row failing now must not shift the others
             outs = Parallel(n_jobs=self.n_jobs, prefer="threads")(
-                delayed(_predict_one)(est, Xb, p, vote)
-                for est, (Xb, p) in zip(self.estimators_, inputs))
+                delayed(in_block)("member", name, col, est, _predict_one, est, Xb, p, vote)
+                for (name, _, _), col, est, (Xb, p)
+                in zip(self.estimators, self.columns_, self.estimators_, inputs))
         P = []
         for est, out, p in zip(self.estimators_, outs, present):
             if vote:
@@ -571,6 +585,36 @@ def _default_final_estimator():
     from sklearn.linear_model import LogisticRegression  # noqa: PLC0415
 
     return LogisticRegression(max_iter=1000)
+
+
+def _member_cv(cv, y, name, purpose):
+    """The folds a member's rows allow for ``purpose``.
+
+    An integer ``cv`` (stratified folds) is lowered to the size of the
+    member's smallest class when that is smaller; a splitter or an iterable of
+    splits is used as given.
+
+    Raises
+    ------
+    ValueError
+        A class has a single row with the member's modality present: no
+        cross-validation can hold it out and train on it too. The message names
+        the member, the class and the count.
+    """
+    if not isinstance(cv, Integral) or isinstance(cv, bool):
+        return cv
+    classes, counts = np.unique(y, return_counts=True)
+    smallest = int(counts.min())
+    if smallest >= cv:
+        return cv
+    if smallest >= 2:
+        return smallest
+    k = classes[int(np.argmin(counts))]
+    k = k.item() if hasattr(k, "item") else k
+    raise ValueError(
+        f"member {name!r}: class {k!r} has {smallest} row with the modality present; "
+        f"{purpose} needs at least 2 rows of every class: add rows of class {k!r}, or give "
+        "the member an estimator with predict_proba")
 
 
 def _fit_one(base, Xb, y, present, cv):

@@ -8,7 +8,6 @@ scikit-learn transformer over a column of images (paths, bytes or arrays).
 from __future__ import annotations
 
 import math
-import warnings
 from numbers import Integral
 
 import numpy as np
@@ -18,8 +17,8 @@ from sklearn.utils.validation import check_is_fitted
 from .._backend import get_namespace, is_numpy_namespace, namespace_for, to_numpy
 from .._compat import Interval, StrOptions, _fit_context, validate_data
 from .._config import get_config, resolve_configured_device
-from .._base import drop_failed_rows, screen_column, strict_loading
-from ..io import MMFuseInputWarning, load_image
+from .._base import drop_failed_rows, screen_column, strict_loading, warn_rows
+from ..io import load_image
 from ._batch import iter_image_batches, n_items_per_chunk
 
 __all__ = ["HOGFeatures", "hog"]
@@ -627,15 +626,8 @@ class HOGFeatures(TransformerMixin, BaseEstimator):
             zero = ok[~feats.any(axis=1)]
             blank.extend(start + zero)
         if blank:
-            from .._base import as_column  # noqa: PLC0415
-
-            rows = as_column(X)[1]
-            shown = ", ".join(str(rows[i]) for i in blank[:10])
-            more = f" and {len(blank) - 10} more" if len(blank) > 10 else ""
-            warnings.warn(
-                f"rows {shown}{more}: image has no gradient inside the HOG cells (blank, "
-                "uniform or a 1x1 image); its HOG vector is all zeros",
-                MMFuseInputWarning, stacklevel=3)
+            warn_rows(X, blank, "image has no gradient inside the HOG cells (blank, uniform "
+                      "or a 1x1 image); its HOG vector is all zeros", stacklevel=3)
         return drop_failed_rows(self, out, failed, X)
 
     def fit_transform(self, X, y=None):

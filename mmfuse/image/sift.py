@@ -8,7 +8,6 @@ Fisher) pooled over a spatial pyramid.
 
 from __future__ import annotations
 
-import warnings
 from numbers import Integral
 
 import numpy as np
@@ -18,10 +17,10 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._backend import asarray, namespace_for, to_numpy
 from .._base import (as_column, drop_failed_rows, progress_bar, screen_column,
-                     strict_loading)
+                     strict_loading, warn_rows)
 from .._compat import Interval, StrOptions, _fit_context, validate_data
 from .._config import get_config, report_errors, resolve_configured_device
-from ..io import MMFuseInputError, MMFuseInputWarning, load_column, load_image
+from ..io import MMFuseInputError, load_column, load_image
 from ._dense_sift import dense_sift_batch, opencv_keypoint_size
 from .encoding import BoVWEncoder, FisherEncoder, VLADEncoder
 
@@ -457,10 +456,12 @@ class SIFTFeatures(TransformerMixin, BaseEstimator):
         block = self.encoder_._block_size()
         chunks, failed = [], []
         empty_rows = []
+        start = 0
         for rows, descs, pos, loaded in self._iter_descriptors(X, desc="SIFT"):
             out = np.zeros((len(descs), self.n_regions_ * block), dtype=np.float32)
             good = [j for j, d in enumerate(descs) if d is not None and len(d)]
-            empty_rows += [rows[j] for j, d in enumerate(descs) if d is not None and not len(d)]
+            empty_rows += [start + j for j, d in enumerate(descs) if d is not None and not len(d)]
+            start += len(descs)
             if good:
                 blocks = self.encoder_._encode_sets(
                     [descs[j] for j in good], [self._memberships(pos[j]) for j in good],
@@ -472,12 +473,8 @@ class SIFTFeatures(TransformerMixin, BaseEstimator):
             chunks.append(out)
             failed.append(loaded.failed)
         if empty_rows:
-            shown = ", ".join(str(r) for r in empty_rows[:10])
-            more = f" and {len(empty_rows) - 10} more" if len(empty_rows) > 10 else ""
-            warnings.warn(
-                f"{len(empty_rows)} image(s) gave no SIFT descriptor (blank, too small, or no "
-                f"keypoint detected): rows {shown}{more}; their features are all zero",
-                MMFuseInputWarning, stacklevel=2)
+            warn_rows(X, empty_rows, "image gave no SIFT descriptor (blank, too small, or no "
+                      "keypoint detected); its features are all zero", stacklevel=2)
         return drop_failed_rows(self, np.concatenate(chunks, axis=0), np.concatenate(failed),
                                 X)
 

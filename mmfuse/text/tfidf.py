@@ -327,6 +327,7 @@ class TfidfText(TransformerMixin, BaseEstimator):
             with _quiet_stop_word_check():
                 Xt = vec.fit_transform(inputs)
         except ValueError as exc:
+            self._explain_pruning(exc, len(docs), column, "word")
             if "empty vocabulary" not in str(exc):
                 raise
             self._raise_empty(analyzer, docs, column)
@@ -348,6 +349,23 @@ class TfidfText(TransformerMixin, BaseEstimator):
                      "use analyzer='char_wb'")
         raise MMFuseInputError(cause, column=column)
 
+    def _explain_pruning(self, exc, n_docs, column, which):
+        """Raise scikit-learn's document-frequency pruning errors with the numbers and the fix."""
+        text = str(exc)
+        if "max_df corresponds to" not in text and "no terms remain" not in text:
+            return
+        lo = self.min_df if isinstance(self.min_df, Integral) else self.min_df * n_docs
+        hi = self.max_df if isinstance(self.max_df, Integral) else self.max_df * n_docs
+        bounds = (f"min_df={self.min_df!r} (at least {lo:g} documents) and "
+                  f"max_df={self.max_df!r} (at most {hi:g} documents)")
+        if "max_df corresponds to" in text:
+            cause = (f"{bounds} leave no room with {n_docs} documents; lower min_df (e.g. "
+                     "min_df=1), raise max_df, or fit on more rows")
+        else:
+            cause = (f"no {which} term is kept by {bounds} among {n_docs} documents; lower "
+                     "min_df (e.g. min_df=1), raise max_df, or fit on more rows")
+        raise MMFuseInputError(cause, column=column) from None
+
     def _fit_char(self, docs, column):
         analyzer = "char_wb" if self.analyzer == "word+char" else self.analyzer
         vec = self._vectorizer(analyzer=analyzer, lowercase=self.lowercase,
@@ -355,6 +373,7 @@ class TfidfText(TransformerMixin, BaseEstimator):
         try:
             Xt = vec.fit_transform(docs)
         except ValueError as exc:
+            self._explain_pruning(exc, len(docs), column, "character n-gram")
             if "empty vocabulary" not in str(exc):
                 raise
             raise MMFuseInputError(

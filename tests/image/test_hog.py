@@ -250,7 +250,7 @@ def test_letterbox_keeps_aspect_and_pads_with_replicated_edges():
     assert tall.shape == (12, 12, 3)
     assert fit_to_size(img, (40, 80)) is img                  # right size: untouched
     # padding adds no gradient: a blank image stays blank whatever its shape
-    with pytest.warns(MMFuseInputWarning, match="rows 0: image has no gradient"):
+    with pytest.warns(MMFuseInputWarning, match="row 0: image has no gradient"):
         assert not HOGFeatures(image_size=(32, 32)).fit_transform([np.ones((5, 30))]).any()
 
 
@@ -293,7 +293,7 @@ def test_missing_items_give_nan_rows_and_bad_items_name_their_row(tmp_path):
 
 def test_awkward_images_from_the_nasty_corpus(nasty_corpus):
     hf = HOGFeatures(image_size=(32, 32)).fit([nasty_corpus["jpg"]])
-    with pytest.warns(MMFuseInputWarning, match=r"rows 1: image has no gradient"):
+    with pytest.warns(MMFuseInputWarning, match=r"row 1: image has no gradient"):
         X = hf.transform([nasty_corpus["rgba_png"], nasty_corpus["tiny_png"],
                           nasty_corpus["png16"], nasty_corpus["huge_png"],
                           nasty_corpus["jpg"]])
