@@ -17,7 +17,7 @@ from ._config import config_context, get_config, report_errors, show_progress
 from .io import LoadedColumn, MMFuseInputError, load_column
 
 __all__ = ["as_column", "drop_failed_rows", "kept_rows_output", "load_items",
-           "progress_bar", "screen_column", "strict_loading", "warn_rows"]
+           "new_file_mode", "progress_bar", "screen_column", "strict_loading", "warn_rows"]
 
 
 @contextlib.contextmanager
@@ -131,14 +131,14 @@ def warn_rows(X, positions, cause, *, stacklevel=2):
     paths, the paths (which ``mmfuse score`` prints with the rows' ids).
     """
     import os  # noqa: PLC0415
-    import warnings  # noqa: PLC0415
 
+    from ._config import warn_input  # noqa: PLC0415
     from .io import MMFuseInputWarning  # noqa: PLC0415
 
     items, rows, name = as_column(X)
     paths = [items[i] if isinstance(items[i], (str, os.PathLike)) else None for i in positions]
-    warnings.warn(MMFuseInputWarning(cause, rows=[rows[i] for i in positions], column=name,
-                                     paths=paths), stacklevel=stacklevel + 1)
+    warn_input(MMFuseInputWarning(cause, rows=[rows[i] for i in positions], column=name,
+                                  paths=paths), stacklevel=stacklevel + 1)
 
 
 def load_items(X, loader, *, default_column=None, n_jobs=None, **kwargs):
@@ -173,3 +173,23 @@ def check_no_failed_reference(loaded: LoadedColumn, *, column=None):
     if not loaded.ok.any():
         raise MMFuseInputError(
             "no usable item in the column (all missing or unreadable)", column=column)
+
+
+def new_file_mode() -> int:
+    """The mode ``open()`` gives a new file: 0o666 less the process umask.
+
+    Files written through a temporary file (:func:`tempfile.mkstemp` makes
+    them 0600) and renamed into place get this mode, like any other output.
+    """
+    import os  # noqa: PLC0415
+
+    try:  # Linux: read it without changing it (os.umask is process-wide)
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return 0o666 & ~int(line.split()[1], 8)
+    except OSError:
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask

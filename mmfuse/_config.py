@@ -201,3 +201,36 @@ def follow_configured_device(estimator) -> list:
             changed.append(type(obj).__name__)
         stack.extend(vars(obj).values())
     return changed
+
+
+_NOTES: contextvars.ContextVar[tuple] = contextvars.ContextVar("mmfuse_warning_sinks",
+                                                              default=())
+
+
+@contextlib.contextmanager
+def collect_warnings():
+    """Collect the :class:`~mmfuse.io.MMFuseInputWarning` of this context instead of issuing them.
+
+    Yields a list of the warning instances (row labels, column, paths kept),
+    so a batch scorer can return them with its chunk's results and report them
+    once, with the rows' ids, in the caller: :mod:`warnings` itself is
+    process-wide and cannot be captured per thread.
+    """
+    sink = []
+    token = _NOTES.set(_NOTES.get() + (sink,))
+    try:
+        yield sink
+    finally:
+        _NOTES.reset(token)
+
+
+def warn_input(warning, *, stacklevel=2) -> None:
+    """Issue an input warning, or hand it to the :func:`collect_warnings` blocks of this context."""
+    sinks = _NOTES.get()
+    if sinks:
+        for sink in sinks:
+            sink.append(warning)
+        return
+    import warnings  # noqa: PLC0415
+
+    warnings.warn(warning, stacklevel=stacklevel + 1)

@@ -5,8 +5,9 @@ is called, the mmfuse configuration (:func:`mmfuse.get_config`) and
 scikit-learn's (:func:`sklearn.get_config`), and every task re-enters both
 before it runs, in whatever thread or process executes it. A task also runs
 inside its own :func:`mmfuse.collect_errors` block and returns the errors of
-the rows it skipped *as values* beside its result; :class:`Parallel` hands
-them to the caller's ``collect_errors`` blocks in task order. So concurrent
+the rows it skipped, and its input warnings, *as values* beside its result;
+:class:`Parallel` hands them to the caller's ``collect_errors`` blocks (and
+issues the warnings) in task order. So concurrent
 callers never see each other's errors, and errors reach the caller from
 worker processes as well as from threads.
 
@@ -37,9 +38,9 @@ class _InContext:
 
         with sklearn.config_context(**self.sklearn_config), \
                 _config.config_context(**self.mmfuse_config), \
-                _config.collect_errors() as errors:
+                _config.collect_errors() as errors, _config.collect_warnings() as notes:
             result = self.func(*args, **kwargs)
-        return result, errors
+        return result, errors, notes
 
 
 class Parallel(joblib.Parallel):
@@ -58,7 +59,9 @@ class Parallel(joblib.Parallel):
         tasks = ((_InContext(func, mm_config, sk_config), args, kwargs)
                  for func, args, kwargs in iterable)
         results = []
-        for result, errors in super().__call__(tasks):
+        for result, errors, notes in super().__call__(tasks):
             _config.report_errors(errors)
+            for note in notes:
+                _config.warn_input(note)
             results.append(result)
         return results

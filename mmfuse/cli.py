@@ -3,8 +3,14 @@
 Exit codes
 ----------
 0  success
-1  a run failed (bad input under ``--on-error raise``, a failed check)
-2  usage error or a required component is missing
+1  a run failed (bad input under ``--on-error raise``, a failed check); one line on stderr
+2  usage error or a required component is missing; one line on stderr
+130  interrupted
+
+Every message is one line on stderr, ``mmfuse COMMAND: error: ...`` or
+``mmfuse COMMAND: warning: ...``; ``--verbose`` adds stage timings and, for a
+failed run, the traceback. Stage lines (loading, fitting, scoring, saving) go
+to stderr too; ``--quiet`` silences them and every progress bar.
 """
 
 from __future__ import annotations
@@ -12,14 +18,14 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import platform
 import sys
-
-import numpy as np
+import time
 
 __all__ = ["main"]
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 _NLTK_RESOURCES = {
     "punkt": "tokenizers/punkt",
@@ -27,41 +33,80 @@ _NLTK_RESOURCES = {
     "stopwords": "corpora/stopwords",
     "wordnet": "corpora/wordnet",
 }
-_VERSIONED = ["numpy", "scipy", "sklearn", "cv2", "librosa", "soundfile", "soxr", "nltk",
-              "joblib", "pandas", "tqdm", "sklearn_compat"]
-_OPTIONAL = {"cupy": "gpu", "dask": "dask", "distributed": "dask", "skops": "safe",
-             "matplotlib": "report"}
+# module name -> distribution name(s), read with importlib.metadata (nothing is imported)
+_VERSIONED = {"numpy": ["numpy"], "scipy": ["scipy"], "sklearn": ["scikit-learn"],
+              "cv2": ["opencv-python-headless", "opencv-python", "opencv-contrib-python",
+                      "opencv-contrib-python-headless"],
+              "librosa": ["librosa"], "soundfile": ["soundfile"], "soxr": ["soxr"],
+              "nltk": ["nltk"], "joblib": ["joblib"], "pandas": ["pandas"], "tqdm": ["tqdm"],
+              "sklearn_compat": ["sklearn-compat"]}
+_OPTIONAL = {"cupy": ("gpu", ["cupy-cuda13x", "cupy-cuda12x", "cupy-cuda11x", "cupy"]),
+             "dask": ("dask", ["dask"]), "distributed": ("dask", ["distributed"]),
+             "skops": ("safe", ["skops"]), "matplotlib": ("report", ["matplotlib"]),
+             "pyarrow": ("parquet", ["pyarrow"])}
 
 
-def _version(module_name):
-    try:
-        mod = importlib.import_module(module_name)
-    except Exception:  # an optional package may fail in many ways on import
-        return None
-    return getattr(mod, "__version__", "unknown")
+class UsageError(Exception):
+    """A command used wrongly or a missing component: exit code 2."""
+
+
+# --------------------------------------------------------------------------- info
+
+def _version(dists):
+    from importlib import metadata  # noqa: PLC0415
+
+    for dist in dists:
+        try:
+            return metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            continue
+    return None
+
+
+def _nltk_search_path():
+    """The folders NLTK searches for its data (``nltk.data.path``), without importing NLTK.
+
+    Importing NLTK takes seconds (it imports scipy.stats and more), so
+    ``mmfuse info`` rebuilds the list NLTK builds at import time: ``NLTK_DATA``,
+    ``~/nltk_data``, then the folders under ``sys.prefix`` and the system ones.
+    When NLTK is imported already, its own list is used.
+    """
+    if "nltk.data" in sys.modules:
+        return list(sys.modules["nltk.data"].path)
+    path = [os.path.expanduser(d) for d in os.environ.get("NLTK_DATA", "").split(os.pathsep)
+            if d]
+    if os.path.expanduser("~/") != "~/":
+        path.append(os.path.expanduser("~/nltk_data"))
+    if sys.platform.startswith("win"):
+        appdata = os.environ.get("APPDATA")
+        path += [os.path.join(sys.prefix, "nltk_data"),
+                 os.path.join(sys.prefix, "share", "nltk_data"),
+                 os.path.join(sys.prefix, "lib", "nltk_data")]
+        path += [os.path.join(appdata, "nltk_data")] if appdata else []
+        path += [r"C:\nltk_data", r"D:\nltk_data", r"E:\nltk_data"]
+    else:
+        path += [os.path.join(sys.prefix, "nltk_data"),
+                 os.path.join(sys.prefix, "share", "nltk_data"),
+                 os.path.join(sys.prefix, "lib", "nltk_data"),
+                 "/usr/share/nltk_data", "/usr/local/share/nltk_data",
+                 "/usr/lib/nltk_data", "/usr/local/lib/nltk_data"]
+    return path
 
 
 def _nltk_corpora():
-    try:
-        import nltk  # noqa: PLC0415
-    except ImportError:
+    """``{name: present}`` for the NLTK resources mmfuse uses (folder or ``.zip``); never
+    downloads anything."""
+    if importlib.util.find_spec("nltk") is None:
         return {name: False for name in _NLTK_RESOURCES}
-    found = {}
-    for name, res in _NLTK_RESOURCES.items():
-        try:
-            nltk.data.find(res)
-            found[name] = True
-        except LookupError:
-            try:  # corpora are often shipped zipped
-                nltk.data.find(res + ".zip")
-                found[name] = True
-            except LookupError:
-                found[name] = False
-    return found
+    roots = _nltk_search_path()
+    return {name: any(os.path.exists(os.path.join(root, *res.split("/")))
+                      or os.path.exists(os.path.join(root, *res.split("/")) + ".zip")
+                      for root in roots)
+            for name, res in _NLTK_RESOURCES.items()}
 
 
 def collect_info() -> dict:
-    """Everything ``mmfuse info`` reports, as a dict."""
+    """Everything ``mmfuse info`` reports, as a dict (imports none of the heavy packages)."""
     from importlib import resources  # noqa: PLC0415
 
     import mmfuse  # noqa: PLC0415
@@ -71,8 +116,8 @@ def collect_info() -> dict:
         "mmfuse": mmfuse.__version__,
         "python": platform.python_version(),
         "platform": platform.platform(),
-        "packages": {name: _version(name) for name in _VERSIONED},
-        "optional": {name: _version(name) for name in _OPTIONAL},
+        "packages": {name: _version(dists) for name, dists in _VERSIONED.items()},
+        "optional": {name: _version(dists) for name, (_, dists) in _OPTIONAL.items()},
         "cuda": {"available": cuda_available(), "status": cuda_status(),
                  "device_auto": resolve_device("auto")},
         "nltk_corpora": _nltk_corpora(),
@@ -91,7 +136,7 @@ def _cmd_info(args) -> int:
         print(f"  {name:<15} {ver or 'NOT INSTALLED'}")
     print("optional:")
     for name, ver in info["optional"].items():
-        extra = _OPTIONAL[name]
+        extra = _OPTIONAL[name][0]
         print(f"  {name:<15} {ver or f'not installed (pip install mmfuse[{extra}])'}")
     cuda = info["cuda"]
     print(f"GPU: {'usable' if cuda['available'] else 'not usable'} - {cuda['status']}; "
@@ -106,27 +151,37 @@ def _cmd_info(args) -> int:
     return EXIT_OK
 
 
-def _missing_components():
-    needed = {"mmfuse.image": "HOGFeatures", "mmfuse.audio": "MFCCFeatures",
-              "mmfuse.fusion": "FeatureFusion"}
-    missing = []
-    for mod, name in needed.items():
-        try:
-            getattr(importlib.import_module(mod), name)
-        except (ImportError, AttributeError):
-            missing.append(f"{mod}.{name}")
-    return missing
+# --------------------------------------------------------------------------- plumbing
+
+class _Stages:
+    """Stage lines on stderr (``mmfuse train: fitting ...``); timings with ``--verbose``."""
+
+    def __init__(self, args, *, lines=True):
+        self.command = args.command
+        # score has its rows/s bar and summary: stage lines only with --verbose
+        self.quiet = getattr(args, "quiet", False) or not (lines or args.verbose)
+        self.verbose = getattr(args, "verbose", False)
+        self.t0 = self.last = time.perf_counter()
+
+    def __call__(self, text):
+        now = time.perf_counter()
+        if self.verbose and self.last != self.t0:
+            print(f"mmfuse {self.command}:   ({now - self.last:.1f} s)", file=sys.stderr)
+        self.last = now
+        if not self.quiet:
+            print(f"mmfuse {self.command}: {text}", file=sys.stderr, flush=True)
+
+    def done(self):
+        if self.verbose:
+            now = time.perf_counter()
+            print(f"mmfuse {self.command}:   ({now - self.last:.1f} s; {now - self.t0:.1f} s "
+                  "in all)", file=sys.stderr)
 
 
-def _cmd_demo(args) -> int:
-    missing = _missing_components()
-    if missing:
-        print(f"mmfuse demo needs {', '.join(missing)}, which this installation does not "
-              "provide yet.", file=sys.stderr)
-        return EXIT_USAGE
-    from mmfuse._demo import run_demo  # noqa: PLC0415
-
-    return run_demo(out=args.out, quiet=args.quiet)
+def _require(module, extra, what):
+    """Refuse before any work when an optional component is missing (exit 2)."""
+    if importlib.util.find_spec(module) is None:
+        raise UsageError(f"{what} needs {module}: pip install 'mmfuse[{extra}]'")
 
 
 def _load_model(path, device=None):
@@ -140,23 +195,95 @@ def _load_model(path, device=None):
     return model, read_metadata(path)
 
 
-def _device_context(args):
+def _context(args):
+    """The configuration a command runs under: ``--device`` and ``--quiet``."""
     from mmfuse import config_context  # noqa: PLC0415
 
-    device = getattr(args, "device", None)
-    return config_context(device=device) if device else config_context()
+    keys = {}
+    if getattr(args, "device", None):
+        keys["device"] = args.device
+    if getattr(args, "quiet", False):
+        keys["progress"] = False
+    return config_context(**keys)
+
+
+class _warnings_with_ids:  # noqa: N801 - used as a context manager
+    """Collect the input warnings of a block of work; issue them naming ids and paths."""
+
+    def __init__(self, frame):
+        self.frame = frame
+
+    def __enter__(self):
+        from mmfuse._config import collect_warnings  # noqa: PLC0415
+
+        self._cm = collect_warnings()
+        self.notes = self._cm.__enter__()
+
+    def __exit__(self, *exc):
+        from mmfuse.scoring import reissue_warnings  # noqa: PLC0415
+
+        self._cm.__exit__(*exc)
+        reissue_warnings(self.notes, self.frame)
+
+
+def _check_out(path):
+    from mmfuse.scoring import check_output_path  # noqa: PLC0415
+
+    try:
+        check_output_path(path)
+    except ImportError as exc:
+        raise UsageError(str(exc)) from None
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+# --------------------------------------------------------------------------- commands
+
+def _cmd_demo(args) -> int:
+    from mmfuse._demo import run_demo  # noqa: PLC0415
+
+    return run_demo(out=args.out, quiet=args.quiet)
+
+
+def _cmd_inspect(args) -> int:
+    from mmfuse.persistence import read_metadata  # noqa: PLC0415
+
+    meta = read_metadata(args.model)
+    if args.json:
+        print(json.dumps(meta, indent=2, default=str))
+        return EXIT_OK
+    print(f"model: {args.model}")
+    print(f"estimator: {meta.get('estimator')}")
+    print(f"format: {meta.get('format')}, {meta.get('payload_size', 0):,} bytes, "
+          f"sha256 {meta.get('sha256')}")
+    print(f"created: {meta.get('created')}")
+    print("versions: " + ", ".join(f"{k} {v}" for k, v in (meta.get("versions") or {}).items()))
+    classes = meta.get("classes")
+    print(f"classes: {'unknown' if classes is None else ', '.join(map(str, classes))}")
+    inputs = meta.get("inputs") or {}
+    print("inputs: " + (", ".join(f"{c} ({k or 'unknown kind'})" for c, k in inputs.items())
+                        or "unknown"))
+    for key, value in (meta.get("user") or {}).items():
+        print(f"{key}: {value}")
+    return EXIT_OK
 
 
 def _cmd_score(args) -> int:
     from mmfuse.scoring import score_manifest  # noqa: PLC0415
 
+    _check_out(args.out)
+    say = _Stages(args, lines=False)
+    say(f"loading {args.model}")
     model, meta = _load_model(args.model, args.device)
-    with _device_context(args):
+    say(f"scoring {args.manifest}" + (f" on the Dask scheduler {args.scheduler}"
+                                      if args.scheduler else ""))
+    with _context(args):
         summary = score_manifest(model, args.manifest, args.out, proba=args.proba,
                                  chunk_size=args.chunk_size, on_error=args.on_error,
                                  n_jobs=args.n_jobs, scheduler=args.scheduler,
                                  progress=False if args.quiet else None, metadata=meta,
                                  encoding=args.encoding)
+    say.done()
     if not args.quiet:
         print(f"scored {summary.n_scored} of {summary.n_rows} rows in {summary.seconds:.1f} s "
               f"({summary.rows_per_second:.0f} rows/s) -> {summary.out}")
@@ -166,20 +293,26 @@ def _cmd_score(args) -> int:
 
 
 def _cmd_evaluate(args) -> int:
+    _require("matplotlib", "report", "mmfuse evaluate (its plots)")
     from mmfuse.datasets import load_manifest  # noqa: PLC0415
     from mmfuse.report import evaluate_model  # noqa: PLC0415
     from mmfuse.scoring import model_columns  # noqa: PLC0415
 
+    say = _Stages(args)
+    say(f"loading {args.model}")
     model, meta = _load_model(args.model, args.device)
     cols = model_columns(model, meta)
+    say(f"loading {args.manifest}")
     frame = load_manifest(args.manifest, modalities=cols, require_label=True,
                           encoding=args.encoding)
     if args.split and "split" in frame.columns:
         frame = frame[frame["split"] == args.split]
-    with _device_context(args):
+    say(f"scoring {len(frame)} rows and writing the report to {args.report}")
+    with _context(args), _warnings_with_ids(frame):
         metrics = evaluate_model(model, frame[list(cols)], frame["label"].to_numpy(),
                                  args.report, title=f"mmfuse evaluation of {args.model}",
                                  source=args.manifest)
+    say.done()
     print(f"accuracy {metrics['accuracy']:.4f}, macro-F1 {metrics['macro_f1']:.4f} on "
           f"{metrics['n_samples']} rows; report in {args.report}/index.html")
     return EXIT_OK
@@ -191,7 +324,7 @@ def _parse_params(pairs):
     params = {}
     for pair in pairs or []:
         if "=" not in pair:
-            raise SystemExit(f"mmfuse: --param expects key=value, got {pair!r}")
+            raise UsageError(f"--param expects KEY=VALUE, got {pair!r}")
         key, value = pair.split("=", 1)
         try:
             params[key.strip()] = ast.literal_eval(value)
@@ -200,37 +333,76 @@ def _parse_params(pairs):
     return params
 
 
+def _check_param_keys(recipe, params):
+    """Refuse a ``--param`` key that is neither a ``build()`` keyword nor a nested parameter."""
+    import difflib  # noqa: PLC0415
+    import inspect  # noqa: PLC0415
+
+    accepted = [k for k in inspect.signature(recipe.build).parameters]
+    nested = None
+    for key in params:
+        if key in accepted:
+            continue
+        if nested is None:
+            nested = sorted(recipe.build().get_params(deep=True))
+        if key in nested:
+            continue
+        close = difflib.get_close_matches(key, accepted + nested, n=3, cutoff=0.6)
+        hint = f"; did you mean {' or '.join(map(repr, close))}?" if close else ""
+        raise UsageError(f"--param {key!r} is not a parameter of recipe "
+                         f"{getattr(recipe, '__name__', '?').rsplit('.', 1)[-1]!r}{hint} "
+                         f"build() takes {', '.join(accepted)}; any nested key of the built "
+                         "pipeline works too (e.g. clf__C)")
+
+
 def _cmd_train(args) -> int:
     from mmfuse.datasets import load_manifest  # noqa: PLC0415
     from mmfuse.pipelines import build_recipe, load_recipe  # noqa: PLC0415
+    from mmfuse.scoring import model_columns  # noqa: PLC0415
 
-    recipe = load_recipe(args.recipe)
-    model = build_recipe(recipe, _parse_params(args.param))
+    say = _Stages(args)
+    params = _parse_params(args.param)
+    try:
+        recipe = load_recipe(args.recipe)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    _check_param_keys(recipe, params)
+    model = build_recipe(recipe, params)
     if args.device:  # the saved model follows the device of wherever it is loaded
         from mmfuse._config import follow_configured_device  # noqa: PLC0415
 
         follow_configured_device(model)
-    frame = load_manifest(args.data, require_label=True, encoding=args.encoding)
-    cols = [c for c in frame.attrs["modalities"]]
+    cols = list(model_columns(model)) or None  # None: the manifest's image*/audio*/text*
+    say(f"loading {args.data}" + (f" (the recipe reads {', '.join(cols)})" if cols else ""))
+    frame = load_manifest(args.data, modalities=cols, require_label=True,
+                          encoding=args.encoding)
+    cols = list(frame.attrs["modalities"])
     train = frame[frame["split"] == "train"] if "split" in frame.columns else frame
     test = frame[frame["split"] == "test"] if "split" in frame.columns else frame.iloc[:0]
+    if not len(train):
+        raise ValueError(f"{args.data}: no row has split == 'train'; mark the training rows "
+                         "or drop the split column to train on every row")
     X, y = train[cols], train["label"].to_numpy()
-    info = {"recipe": args.recipe, "params": _parse_params(args.param),
-            "n_train": int(len(train))}
-    with _device_context(args):
-        return _train(args, recipe, model, X, y, test, cols, info)
+    info = {"recipe": args.recipe, "params": params, "n_train": int(len(train))}
+    with _context(args), _warnings_with_ids(frame):
+        _train(args, say, recipe, model, X, y, test, cols, info)
+    return EXIT_OK
 
 
-def _train(args, recipe, model, X, y, test, cols, info):
-    import time  # noqa: PLC0415
+def _train(args, say, recipe, model, X, y, test, cols, info):
+    import numpy as np  # noqa: PLC0415
 
     from mmfuse.persistence import save  # noqa: PLC0415
 
     t0 = time.perf_counter()
     if args.grid:
-        from sklearn.model_selection import GridSearchCV  # noqa: PLC0415
+        from sklearn.model_selection import GridSearchCV, ParameterGrid  # noqa: PLC0415
 
-        search = GridSearchCV(model, recipe.PARAM_GRID, cv=args.cv, n_jobs=args.n_jobs,
+        folds = args.cv or 3
+        n = len(ParameterGrid(recipe.PARAM_GRID))
+        say(f"grid search on {len(X)} rows: {n} candidates x {folds} folds = {n * folds} fits, "
+            "then one on all rows")
+        search = GridSearchCV(model, recipe.PARAM_GRID, cv=folds, n_jobs=args.n_jobs,
                               error_score="raise")
         search.fit(X, y)
         model = search.best_estimator_
@@ -242,25 +414,32 @@ def _train(args, recipe, model, X, y, test, cols, info):
         if args.cv and args.cv > 1:
             from sklearn.model_selection import cross_val_score  # noqa: PLC0415
 
-            scores = cross_val_score(model, X, y, cv=args.cv, n_jobs=args.n_jobs)
+            say(f"{args.cv}-fold cross-validation on {len(X)} rows ({args.cv} fits)")
+            scores = cross_val_score(model, X, y, cv=args.cv, n_jobs=args.n_jobs,
+                                     error_score="raise")
             info["cv_score"] = float(scores.mean())
             print(f"{args.cv}-fold CV accuracy {scores.mean():.4f} +- {scores.std():.4f}")
+        say(f"fitting on {len(X)} rows (extracting {', '.join(cols)}, then the classifier)")
         model.fit(X, y)
     info["fit_seconds"] = round(time.perf_counter() - t0, 3)
     if len(test):
         from mmfuse.report import coerce_labels  # noqa: PLC0415
 
+        say(f"scoring the {len(test)} test rows")
         acc = float(np.mean(model.predict(test[cols]) ==
                             coerce_labels(test["label"].to_numpy(), model.classes_)))
         info["test_accuracy"] = acc
         print(f"test accuracy {acc:.4f} on {len(test)} rows (split == 'test')")
+    say(f"saving {args.out}")
     save(model, args.out, metadata=info)
+    say.done()
     print(f"model saved to {args.out}")
-    return EXIT_OK
 
 
-def _common_options(p):
-    """``--encoding`` and ``--device``, shared by train, evaluate and score."""
+# --------------------------------------------------------------------------- parser
+
+def _common_options(p, *, quiet=True):
+    """Options shared by train, evaluate and score."""
     p.add_argument("--encoding", default=None, metavar="NAME",
                    help="the manifest's text encoding (default: UTF-8 with or without BOM; "
                         "any other bytes are an error naming the offset), e.g. latin-1")
@@ -268,13 +447,19 @@ def _common_options(p):
                    help="where every extractor computes (default: each model's own setting, "
                         "'auto' unless fitted otherwise); a model fitted on a GPU scores "
                         "with --device cpu on a CPU-only host")
+    if quiet:
+        p.add_argument("--quiet", action="store_true",
+                       help="no stage lines, progress bars or summary")
+    p.add_argument("--verbose", action="store_true",
+                   help="stage timings, and the traceback when the run fails")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mmfuse",
         description="Classical-ML multimodal learning: features, fusion, scoring.",
-        epilog="Exit codes: 0 success, 1 run failed, 2 usage error or missing component.")
+        epilog="Exit codes: 0 success, 1 run failed, 2 usage error or missing component, "
+               "130 interrupted. Rows are numbered from 0, the first data row of a manifest.")
     parser.add_argument("--version", action="version",
                         version=f"%(prog)s {importlib.import_module('mmfuse').__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -289,6 +474,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_demo)
 
+    p = sub.add_parser("inspect", help="print a model file's metadata (versions, classes, "
+                       "inputs, creation time, checksum) without loading the model")
+    p.add_argument("model", help="model file written by mmfuse train / mmfuse.save")
+    p.add_argument("--json", action="store_true", help="print machine-readable JSON")
+    p.set_defaults(func=_cmd_inspect)
+
     p = sub.add_parser("train", help="fit a recipe on a manifest and save the model")
     p.add_argument("--recipe", required=True,
                    help="a recipe name from mmfuse.pipelines (av_digits, fashion, sms_spam, "
@@ -296,8 +487,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", required=True, metavar="MANIFEST", help="manifest CSV with "
                    "modality columns and label (rows with split == 'test' are held out)")
     p.add_argument("--out", required=True, metavar="MODEL", help="model file to write")
-    p.add_argument("--grid", action="store_true", help="grid-search the recipe's PARAM_GRID")
-    p.add_argument("--cv", type=int, default=3, help="folds for --grid or for a CV estimate")
+    p.add_argument("--grid", action="store_true", help="grid-search the recipe's PARAM_GRID "
+                   "(--cv folds, 3 by default)")
+    p.add_argument("--cv", type=int, default=None, metavar="K",
+                   help="folds of --grid; without --grid, a K-fold CV estimate before the "
+                        "final fit (K more fits; none by default)")
     p.add_argument("--param", action="append", metavar="KEY=VALUE",
                    help="recipe parameter (build() keyword or nested set_params key)")
     p.add_argument("--n-jobs", type=int, default=None)
@@ -312,17 +506,18 @@ def build_parser() -> argparse.ArgumentParser:
                        "--on-error raise (nothing written), 2 usage error.")
     p.add_argument("model", help="model file written by mmfuse train / mmfuse.save")
     p.add_argument("manifest", help="manifest CSV with the columns the model reads")
-    p.add_argument("--out", required=True, help="predictions .csv or .parquet")
+    p.add_argument("--out", required=True, help="predictions .csv or .parquet/.pq (the folder "
+                   "must exist)")
     p.add_argument("--proba", action="store_true", help="add proba_<class> columns")
     p.add_argument("--chunk-size", type=int, default=1000, metavar="N")
     p.add_argument("--on-error", choices=("raise", "skip"), default="raise",
-                   help="skip: score every good row, write bad ones to OUT.errors.csv")
+                   help="skip: score every good row, write the error rows to OUT.errors.csv "
+                        "(not written when there is none)")
     p.add_argument("--n-jobs", type=int, default=None, metavar="N",
                    help="score chunks in N parallel processes")
     p.add_argument("--scheduler", default=None, metavar="local|ADDRESS",
                    help="run chunks as Dask tasks: 'local' starts a LocalCluster on "
                         "127.0.0.1, else the address of a running scheduler")
-    p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     _common_options(p)
     p.set_defaults(func=_cmd_score)
 
@@ -337,24 +532,65 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# --------------------------------------------------------------------------- main
+
+_SELF_EXPLAINING = (ValueError, FileNotFoundError, ConnectionError, PermissionError)
+
+
+def _one_line(exc) -> str:
+    """An exception as one line: its message with newlines folded; the type where the
+    message alone would not say what went wrong."""
+    text = " ".join(str(exc).split())
+    if text and isinstance(exc, _SELF_EXPLAINING):
+        return text
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _install_warning_display(command):
+    """Warnings become one line each on stderr, each distinct message once."""
+    import warnings  # noqa: PLC0415
+
+    seen = set()
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        text = " ".join(str(message).split())
+        if text in seen:
+            return
+        seen.add(text)
+        print(f"mmfuse {command}: warning: {text}", file=sys.stderr)
+
+    warnings.showwarning = show
+
+
 def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):
         parser.print_help()
         return EXIT_USAGE
-    from mmfuse.io import MMFuseInputError  # noqa: PLC0415
-    from mmfuse.persistence import ModelFileError  # noqa: PLC0415
+    import warnings  # noqa: PLC0415
 
+    saved = warnings.showwarning
+    _install_warning_display(args.command)
     try:
         return args.func(args)
-    except (MMFuseInputError, ModelFileError, ValueError, FileNotFoundError) as exc:
-        print(f"mmfuse {args.command}: error: {exc}", file=sys.stderr)
-        return EXIT_FAILED
+    except UsageError as exc:
+        print(f"mmfuse {args.command}: error: {_one_line(exc)}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         print(f"mmfuse {args.command}: interrupted; no partial output was written",
               file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # noqa: BLE001 - a failed run is one line, exit 1
+        if getattr(args, "verbose", False):
+            import traceback  # noqa: PLC0415
+
+            traceback.print_exc()
+        hint = "" if getattr(args, "verbose", True) else " (--verbose shows the traceback)"
+        print(f"mmfuse {args.command}: error: {_one_line(exc)}{hint}", file=sys.stderr)
+        return EXIT_FAILED
+    finally:
+        warnings.showwarning = saved
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -38,6 +38,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ._config import warn_input
+
 __all__ = [
     "LoadedColumn",
     "MMFuseInputError",
@@ -359,7 +361,7 @@ def _decode_image(data: bytes, *, row, column, path):
             cause += f": {detail or complaints[0]}"
         raise MMFuseInputError(cause, row=row, column=column, path=path)
     if complaints:
-        warnings.warn(MMFuseInputWarning(
+        warn_input(MMFuseInputWarning(
             f"image data is damaged ({'; '.join(complaints)}); decoded what was readable",
             rows=[] if row is None else [row], column=column, paths=[path]), stacklevel=4)
     # OpenCV decodes colour as BGR(A); everything below expects RGB(A).
@@ -647,7 +649,7 @@ def load_text(item, *, encoding="utf-8", row=None, column=None):
         try:
             return raw.decode(encoding)
         except UnicodeDecodeError as exc:
-            warnings.warn(MMFuseInputWarning(
+            warn_input(MMFuseInputWarning(
                 f"text is not valid {encoding} (byte 0x{raw[exc.start]:02x} at offset "
                 f"{exc.start}); decoded with replacement characters",
                 rows=[] if row is None else [row], column=column), stacklevel=2)

@@ -29,6 +29,8 @@ import platform
 import struct
 import tempfile
 import warnings
+
+from ._base import new_file_mode
 from pathlib import Path
 
 __all__ = ["ModelFileError", "VersionMismatchWarning", "load", "read_metadata", "save"]
@@ -105,6 +107,13 @@ def save(model, path, *, format="joblib", metadata=None, compress=3):
     -------
     header : dict
         The metadata written (also available later through :func:`read_metadata`).
+
+    Raises
+    ------
+    FileNotFoundError
+        The destination folder does not exist (it is not created for you).
+
+    The file gets the mode ``open()`` would give it (0o666 less the umask).
     """
     if format not in FORMATS:
         raise ValueError(f"format must be one of {FORMATS}; got {format!r}")
@@ -140,7 +149,9 @@ def save(model, path, *, format="joblib", metadata=None, compress=3):
     }
     head = json.dumps(header, default=str).encode("utf-8")
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.parent.is_dir():
+        raise FileNotFoundError(f"{path}: folder {str(path.parent)!r} does not exist; create it "
+                                "first")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
@@ -150,6 +161,7 @@ def save(model, path, *, format="joblib", metadata=None, compress=3):
             f.write(payload)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, new_file_mode())  # mkstemp's 0600 -> what open() would give
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

@@ -16,6 +16,7 @@ scheduler). The output is the same whichever way the chunks ran.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
 import tempfile
@@ -25,7 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ._config import config_context, get_config
+from ._base import new_file_mode
+from ._config import collect_warnings, config_context, get_config
 from .datasets import infer_modalities, resolve_paths
 from .io import MMFuseInputError
 
@@ -195,7 +197,7 @@ def _as_record(exc, row, ident):
 
 
 def score_frame(model, frame, columns, *, proba=False, on_error="raise", config=None):
-    """Score one chunk; returns ``(predictions DataFrame, error records)``.
+    """Score one chunk; returns ``(predictions DataFrame, error records, input warnings)``.
 
     Under ``'skip'`` the chunk's error rows (:func:`find_error_rows`) leave it
     before the model sees it, and come back as records (row, id, column, path,
@@ -206,10 +208,13 @@ def score_frame(model, frame, columns, *, proba=False, on_error="raise", config=
 
     ``config`` is the caller's :func:`mmfuse.get_config` (device, working
     memory...), re-entered here so a worker thread, process or Dask task
-    computes as its caller would.
+    computes as its caller would. The :class:`~mmfuse.io.MMFuseInputWarning`
+    of the chunk (blank images, damaged files) come back as values too, for
+    the caller to report with the rows' ids.
     """
-    with config_context(**(config or {})):
-        return _score_frame(model, frame, columns, proba, on_error)
+    with config_context(**(config or {})), collect_warnings() as notes:
+        pred, errors = _score_frame(model, frame, columns, proba, on_error)
+    return pred, errors, notes
 
 
 def _score_frame(model, frame, columns, proba, on_error):
@@ -286,7 +291,7 @@ class _AtomicWriter:
 
     def __init__(self, path):
         self.path = Path(path)
-        self.kind = "parquet" if self.path.suffix.lower() in (".parquet", ".pq") else "csv"
+        self.kind = OUTPUT_SUFFIXES.get(self.path.suffix.lower(), "csv")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, self.tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".partial",
                                         dir=self.path.parent)
@@ -316,6 +321,7 @@ class _AtomicWriter:
             self.write(empty_frame)
         if self.kind == "parquet":
             self._writer.close()
+        os.chmod(self.tmp, new_file_mode())  # mkstemp's 0600 -> what open() would give
         os.replace(self.tmp, self.path)
 
     def abort(self):
@@ -328,11 +334,11 @@ class _AtomicWriter:
             os.unlink(self.tmp)
 
 
-def _chunk_results(model, chunks, columns, proba, on_error, n_jobs, scheduler, config):
-    """Yield (chunk, predictions, errors) in manifest order, however they were computed."""
+def _chunk_results(model, chunks, columns, proba, on_error, n_jobs, client, config):
+    """Yield (chunk, predictions, errors, warnings) in manifest order, however computed."""
     kw = dict(proba=proba, on_error=on_error, config=config)
-    if scheduler:
-        yield from _dask_results(model, chunks, columns, kw, n_jobs, scheduler)
+    if client is not None:
+        yield from _dask_results(model, chunks, columns, kw, client)
         return
     if n_jobs is not None and n_jobs != 1:
         from itertools import islice  # noqa: PLC0415
@@ -345,42 +351,62 @@ def _chunk_results(model, chunks, columns, proba, on_error, n_jobs, scheduler, c
         with Parallel(n_jobs=n_jobs) as par:
             while batch := list(islice(chunks, window)):
                 results = par(delayed(score_frame)(model, c, columns, **kw) for c in batch)
-                for c, (pred, errs) in zip(batch, results):
-                    yield c, pred, errs
+                for c, result in zip(batch, results):
+                    yield (c, *result)
         return
     for c in chunks:
-        pred, errs = score_frame(model, c, columns, **kw)
-        yield c, pred, errs
+        yield (c, *score_frame(model, c, columns, **kw))
 
 
-def _dask_results(model, chunks, columns, kw, n_jobs, scheduler):
-    try:
-        from distributed import Client, LocalCluster  # noqa: PLC0415
-    except ImportError:
-        raise ImportError("--scheduler needs Dask: pip install 'mmfuse[dask]'") from None
-    cluster = None
-    if scheduler == "local":
-        cluster = LocalCluster(n_workers=max(1, n_jobs or 2), threads_per_worker=1,
-                               processes=True, host="127.0.0.1", dashboard_address=None)
-        client = Client(cluster)
-    else:
-        client = Client(scheduler)
-    try:
-        [model_f] = client.scatter([model], broadcast=True)
-        window = 2 * max(1, len(client.scheduler_info().get("workers", {})))
-        pending = []
-        for c in chunks:
-            pending.append((c, client.submit(score_frame, model_f, c, columns, pure=False,
-                                             **kw)))
-            if len(pending) >= window:
-                c0, f0 = pending.pop(0)
-                yield (c0, *f0.result())
-        for c0, f0 in pending:
+class _DaskClient:
+    """A Dask client for ``scheduler``: ``'local'`` starts a LocalCluster on 127.0.0.1.
+
+    Connecting happens on entry, before any work, and fails within ``timeout``
+    seconds with one line naming the address and what to do.
+    """
+
+    def __init__(self, scheduler, n_jobs=None, timeout=8):
+        self.scheduler, self.n_jobs, self.timeout = scheduler, n_jobs, timeout
+        self.client = self.cluster = None
+
+    def __enter__(self):
+        try:
+            from distributed import Client, LocalCluster  # noqa: PLC0415
+        except ImportError:
+            raise ImportError("--scheduler needs Dask: pip install 'mmfuse[dask]'") from None
+        if self.scheduler == "local":
+            self.cluster = LocalCluster(n_workers=max(1, self.n_jobs or 2),
+                                        threads_per_worker=1, processes=True,
+                                        host="127.0.0.1", dashboard_address=None)
+            self.client = Client(self.cluster)
+            return self.client
+        try:
+            self.client = Client(self.scheduler, timeout=self.timeout)
+        except (OSError, TimeoutError) as exc:
+            raise ConnectionError(
+                f"cannot reach the Dask scheduler at {self.scheduler!r} within "
+                f"{self.timeout} s ({type(exc).__name__}); start one (`dask scheduler`, then "
+                "`dask worker ADDRESS`), check the address, or use --scheduler local") from None
+        return self.client
+
+    def __exit__(self, *exc):
+        if self.client is not None:
+            self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+
+def _dask_results(model, chunks, columns, kw, client):
+    [model_f] = client.scatter([model], broadcast=True)
+    window = 2 * max(1, len(client.scheduler_info().get("workers", {})))
+    pending = []
+    for c in chunks:
+        pending.append((c, client.submit(score_frame, model_f, c, columns, pure=False, **kw)))
+        if len(pending) >= window:
+            c0, f0 = pending.pop(0)
             yield (c0, *f0.result())
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+    for c0, f0 in pending:
+        yield (c0, *f0.result())
 
 
 def score_manifest(model, manifest, out, *, proba=False, chunk_size=1000, on_error="raise",
@@ -440,41 +466,99 @@ def score_manifest(model, manifest, out, *, proba=False, chunk_size=1000, on_err
                          "pipeline, or fit it on a DataFrame")
     from .datasets import warn_duplicate_ids  # noqa: PLC0415
 
+    check_output_path(out)
     t0 = time.perf_counter()
-    total, _, dups = scan_manifest(manifest, encoding=encoding)
-    warn_duplicate_ids(dups, manifest, what="scored")
-    summary = ScoreSummary(n_rows=total, out=str(out))
-    chunks = iter_manifest(manifest, columns, chunk_size=int(chunk_size), encoding=encoding)
-    config = get_config()
-    writer = _AtomicWriter(out)
-    all_errors = []
-    empty = None
-    try:
-        with progress_bar(total=total, desc="scoring", progress=progress, unit="rows") as bar:
-            for chunk, pred, errs in _chunk_results(model, chunks, columns, proba, on_error,
-                                                    n_jobs, scheduler, config):
-                if empty is None:
-                    empty = pred.iloc[:0]
-                if len(pred):
-                    writer.write(pred)
-                summary.n_scored += len(pred)
-                all_errors += errs
-                bar.update(len(chunk))
-        writer.commit(empty if empty is not None else pd.DataFrame({"row": [],
-                                                                    "prediction": []}))
-    except BaseException:
-        writer.abort()
-        raise
+    with (_DaskClient(scheduler, n_jobs) if scheduler else contextlib.nullcontext()) as client:
+        total, _, dups = scan_manifest(manifest, encoding=encoding)
+        warn_duplicate_ids(dups, manifest, what="scored")
+        summary = ScoreSummary(n_rows=total, out=str(out))
+        chunks = iter_manifest(manifest, columns, chunk_size=int(chunk_size), encoding=encoding)
+        config = get_config()
+        writer = _AtomicWriter(out)
+        all_errors = []
+        empty = None
+        try:
+            with progress_bar(total=total, desc="scoring", progress=progress,
+                              unit="rows") as bar:
+                for chunk, pred, errs, notes in _chunk_results(
+                        model, chunks, columns, proba, on_error, n_jobs, client, config):
+                    if empty is None:
+                        empty = pred.iloc[:0]
+                    if len(pred):
+                        writer.write(pred)
+                    summary.n_scored += len(pred)
+                    all_errors += errs
+                    reissue_warnings(notes, chunk)
+                    bar.update(len(chunk))
+            writer.commit(empty if empty is not None else pd.DataFrame({"row": [],
+                                                                        "prediction": []}))
+        except BaseException:
+            writer.abort()
+            raise
     summary.errors = all_errors
     summary.n_errors = len(all_errors)
     if on_error == "skip":
         epath = Path(errors_out) if errors_out else Path(str(out) + ".errors.csv")
-        ew = _AtomicWriter(epath.with_suffix(".csv") if epath.suffix != ".csv" else epath)
-        try:
-            ew.commit(pd.DataFrame(all_errors, columns=ERROR_COLUMNS))
-        except BaseException:
-            ew.abort()
-            raise
-        summary.errors_path = str(ew.path)
+        epath = epath.with_suffix(".csv") if epath.suffix != ".csv" else epath
+        if all_errors:
+            ew = _AtomicWriter(epath)
+            try:
+                ew.commit(pd.DataFrame(all_errors, columns=ERROR_COLUMNS))
+            except BaseException:
+                ew.abort()
+                raise
+            summary.errors_path = str(ew.path)
+        elif epath.is_file():  # an earlier run's errors no longer describe this output
+            epath.unlink()
     summary.seconds = time.perf_counter() - t0
     return summary
+
+
+OUTPUT_SUFFIXES = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
+
+
+def check_output_path(out) -> str:
+    """The format of an output path (``'csv'`` or ``'parquet'``), checked before any work.
+
+    Raises
+    ------
+    ValueError
+        An extension other than ``.csv``, ``.parquet``, ``.pq``, or a folder
+        that does not exist (it is not created for you: a typo would otherwise
+        scatter outputs).
+    ImportError
+        ``.parquet`` without pyarrow (``pip install 'mmfuse[parquet]'``).
+    """
+    out = Path(out)
+    kind = OUTPUT_SUFFIXES.get(out.suffix.lower())
+    if kind is None:
+        raise ValueError(f"output {str(out)!r}: unknown extension {out.suffix or '(none)'!r}; "
+                         "write .csv, .parquet or .pq")
+    parent = out.parent if str(out.parent) else Path(".")
+    if not parent.is_dir():
+        raise ValueError(f"output {str(out)!r}: folder {str(parent)!r} does not exist; "
+                         "create it first")
+    if kind == "parquet":
+        import importlib.util  # noqa: PLC0415
+
+        if importlib.util.find_spec("pyarrow") is None:
+            raise ImportError("writing .parquet needs pyarrow: pip install 'mmfuse[parquet]' "
+                              "(or write .csv)")
+    return kind
+
+
+def reissue_warnings(notes, frame):
+    """Issue collected input warnings (:func:`mmfuse._config.collect_warnings`) here,
+    each naming its rows' ids (from ``frame['id']``) and paths."""
+    if not notes:
+        return
+    import warnings  # noqa: PLC0415
+
+    from .io import MMFuseInputWarning  # noqa: PLC0415
+
+    ids = dict(zip(frame.index, frame["id"])) if "id" in frame.columns else {}
+    for note in notes:
+        if isinstance(note, MMFuseInputWarning):
+            warnings.warn(note.describe(ids), MMFuseInputWarning, stacklevel=3)
+        else:
+            warnings.warn(note, stacklevel=3)
