@@ -677,7 +677,7 @@ default='alignment'
         cols_present = self.present_
         out = np.zeros((n, cols_present.shape[1]))
         for K, p, pc, w in zip(kernels, present, cols_present, self.weights_):
-            if w == 0:
+            if w == 0 or not p.any():
                 continue
             if p.all() and pc.all():
                 out += w * K
