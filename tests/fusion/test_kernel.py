@@ -413,3 +413,30 @@ def test_real_modalities_av_digits_subset():
                      == y[te]) for w in ({"audio": 0.0}, {"image": 0.0})]
     assert acc > max(alone) + 0.03, (acc, alone)
     assert acc > 0.9
+
+
+def test_readme_kernel_fusion_example_runs(monkeypatch):
+    """The README's kernel-fusion example, on the first 240 rows of the AV digits (speed)."""
+    import re
+    from pathlib import Path
+
+    import mmfuse.datasets
+
+    readme = Path(__file__).resolve().parents[2] / "README.md"
+    if not readme.is_file():
+        pytest.skip("README.md not in this tree")
+    (code,) = [b for b in re.findall(r"```python\n(.*?)```", readme.read_text(), re.S)
+               if "KernelFusionClassifier(" in b]
+    full = mmfuse.datasets.load_av_digits
+
+    def small(**kw):
+        d = full(**kw)
+        d.X, d.y, d.split = d.X.iloc[:240], d.y[:240], d.split[:240]
+        return d
+
+    monkeypatch.setattr(mmfuse.datasets, "load_av_digits", small)
+    namespace = {"__name__": "__readme_kernel__"}
+    exec(compile(code, "README.md kernel fusion", "exec"), namespace)  # noqa: S102
+    search = namespace["search"]
+    assert search.best_score_ > 0.7
+    assert sum(search.best_estimator_.named_weights_.values()) == pytest.approx(1.0)
