@@ -19,10 +19,15 @@ import scipy.sparse as sp
 from ._backend import asarray, get_namespace, is_numpy_namespace, resolve_device, to_numpy
 from ._config import get_config, resolve_configured_device
 
-__all__ = ["Chi2Kernel", "IntersectionKernel", "chi2_kernel", "intersection_kernel"]
+__all__ = ["KERNELS", "Chi2Kernel", "IntersectionKernel", "chi2_distance", "chi2_kernel",
+           "intersection_kernel",
+           "kernel_diagonal", "pairwise_kernel"]
+
+#: Kernel names understood by :func:`pairwise_kernel` and :func:`kernel_diagonal`.
+KERNELS = ("linear", "rbf", "poly", "chi2", "intersection")
 
 
-def _check_pair(X, Y, name):
+def _check_pair(X, Y, name, nonnegative=True):
     Xs = X if sp.issparse(X) else np.asarray(to_numpy(X), dtype=np.float64)
     Y = X if Y is None else Y
     Ys = Y if sp.issparse(Y) else np.asarray(to_numpy(Y), dtype=np.float64)
@@ -33,7 +38,7 @@ def _check_pair(X, Y, name):
         data = A.data if sp.issparse(A) else A
         if not np.all(np.isfinite(data)):
             raise ValueError(f"{name}: {label} contains NaN or infinite values")
-        if data.size and data.min() < 0:
+        if nonnegative and data.size and data.min() < 0:
             raise ValueError(f"{name}: {label} contains negative values; the kernel is "
                              "defined on non-negative histograms (e.g. BoVW counts, HOG)")
     if Xs.shape[1] != Ys.shape[1]:
@@ -55,17 +60,28 @@ def _dense(A, rows, device):
     return asarray(block, device, dtype=np.float64)
 
 
-def _pairwise(X, Y, device, name, fn, cpu_fn=None):
-    """Chunked ``fn(xp, X_chunk, Y)``; ``cpu_fn(X_chunk, Y)`` replaces it on NumPy if given."""
-    Xs, Ys = _check_pair(X, Y, name)
+def _pairwise(X, Y, device, name, fn, cpu_fn=None, *, nonnegative=True, sparse_fn=None):
+    """Chunked ``fn(xp, X_chunk, Y)``; ``cpu_fn(X_chunk, Y)`` replaces it on NumPy if given.
+
+    ``sparse_fn(X_chunk, Y)``, when given, takes over whenever X or Y is a SciPy
+    sparse matrix: it runs on the CPU on the sparse rows themselves (a TF-IDF
+    block is far too wide to densify), whatever the device.
+    """
+    Xs, Ys = _check_pair(X, Y, name, nonnegative=nonnegative)
+    n = Xs.shape[0]
+    out = np.empty((n, Ys.shape[0]), dtype=np.float64)
+    step = _chunk_rows(Ys.shape[0])
+    if sparse_fn is not None and (sp.issparse(Xs) or sp.issparse(Ys)):
+        Ys = sp.csr_matrix(Ys)
+        for start in range(0, n, step):
+            Xc = sp.csr_matrix(Xs[start:min(n, start + step)])
+            out[start:start + Xc.shape[0]] = sparse_fn(Xc, Ys)
+        return out
     device = resolve_device(resolve_configured_device(device))
     Yd = _dense(Ys, None, device)
     xp = get_namespace(Yd)
     if cpu_fn is not None and is_numpy_namespace(xp):
         fn = lambda _xp, Xc, Yc: cpu_fn(Xc, Yc)  # noqa: E731
-    n = Xs.shape[0]
-    out = np.empty((n, Ys.shape[0]), dtype=np.float64)
-    step = _chunk_rows(Ys.shape[0])
     for start in range(0, n, step):
         Xc = _dense(Xs, slice(start, min(n, start + step)), device)
         out[start:start + Xc.shape[0]] = to_numpy(fn(xp, Xc, Yd))
@@ -93,7 +109,9 @@ def _chi2_cpu(Xc, Yd):
     """scikit-learn's compiled additive chi2 (faster than NumPy passes on a CPU)."""
     from sklearn.metrics.pairwise import additive_chi2_kernel  # noqa: PLC0415
 
-    return additive_chi2_kernel(Xc, Yd)
+    # the compiled kernel needs writable buffers (read-only memmaps are common input)
+    return additive_chi2_kernel(np.require(Xc, requirements="W"),
+                                np.require(Yd, requirements="W"))
 
 
 def _intersection_block(xp, Xc, Yd):
@@ -191,6 +209,161 @@ def intersection_kernel(X, Y=None, device=None):
        2169-2178. https://doi.org/10.1109/CVPR.2006.68
     """
     return _pairwise(X, Y, device, "intersection_kernel", _intersection_block)
+
+
+def _row_sq_norms(xp, A):
+    return (A * A).sum(axis=1)
+
+
+def _dot_block(params):
+    """``(xp, Xc, Yd) -> kernel chunk`` of a dot-product kernel (linear, rbf, poly)."""
+    kernel, gamma, degree, coef0 = (params[k] for k in ("kernel", "gamma", "degree", "coef0"))
+
+    def block(xp, Xc, Yd):
+        G = Xc @ Yd.T
+        if kernel == "linear":
+            return G
+        if kernel == "poly":
+            return (gamma * G + coef0) ** degree
+        D = _row_sq_norms(xp, Xc)[:, None] + _row_sq_norms(xp, Yd)[None, :] - 2.0 * G
+        return xp.exp(-gamma * xp.maximum(D, 0.0))
+
+    def sparse(Xc, Ys):
+        G = np.asarray((Xc @ Ys.T).toarray(), dtype=np.float64)
+        if kernel == "linear":
+            return G
+        if kernel == "poly":
+            return (gamma * G + coef0) ** degree
+        nx = np.asarray(Xc.multiply(Xc).sum(axis=1)).ravel()
+        ny = np.asarray(Ys.multiply(Ys).sum(axis=1)).ravel()
+        return np.exp(-gamma * np.maximum(nx[:, None] + ny[None, :] - 2.0 * G, 0.0))
+
+    return block, sparse
+
+
+def _check_kernel_params(kernel, gamma, degree, coef0):
+    if kernel not in KERNELS:
+        raise ValueError(f"kernel must be one of {KERNELS}; got {kernel!r}")
+    if kernel in ("rbf", "poly", "chi2"):
+        if not isinstance(gamma, (int, float, np.floating, np.integer)) or not gamma > 0:
+            raise ValueError(f"kernel={kernel!r} needs a number gamma > 0; got {gamma!r}")
+    if kernel == "poly" and (not float(degree).is_integer() or degree < 1):
+        raise ValueError(f"kernel='poly' needs an integer degree >= 1; got {degree!r}")
+    return {"kernel": kernel, "gamma": None if gamma is None else float(gamma),
+            "degree": int(degree), "coef0": float(coef0)}
+
+
+def pairwise_kernel(X, Y=None, *, kernel="rbf", gamma=1.0, degree=3, coef0=0.0,
+                    device=None):
+    """The kernel matrix between the rows of ``X`` and ``Y``, in memory-bounded chunks.
+
+    ===============  ==================================================  ==========================
+    ``kernel``       ``k(x, y)``                                          parameters used
+    ===============  ==================================================  ==========================
+    ``'linear'``     ``<x, y>``                                           none
+    ``'rbf'``        ``exp(-gamma ||x - y||^2)``                          ``gamma``
+    ``'poly'``       ``(gamma <x, y> + coef0) ^ degree``                  ``gamma, degree, coef0``
+    ``'chi2'``       ``exp(-gamma sum_k (x_k - y_k)^2 / (x_k + y_k))``    ``gamma``
+    ``'intersection'`` ``sum_k min(x_k, y_k)``                            none
+    ===============  ==================================================  ==========================
+
+    The names and parameters mean what they mean in
+    :func:`sklearn.metrics.pairwise.pairwise_kernels` (``'intersection'``
+    is :func:`intersection_kernel`, which scikit-learn lacks); the values are
+    equal to scikit-learn's.
+
+    Parameters
+    ----------
+    X : array-like or sparse matrix of shape (n_samples_X, n_features)
+    Y : array-like or sparse matrix of shape (n_samples_Y, n_features), default=None
+        None means ``X``.
+    kernel : {'linear', 'rbf', 'poly', 'chi2', 'intersection'}, default='rbf'
+    gamma : float > 0, default=1.0
+    degree : int >= 1, default=3
+    coef0 : float, default=0.0
+    device : {'auto', 'cpu', 'cuda'} or None, default=None
+
+    Returns
+    -------
+    K : ndarray of float64, shape (n_samples_X, n_samples_Y)
+        Always a NumPy array, whatever the device.
+
+    Raises
+    ------
+    ValueError
+        an unknown kernel or parameter, NaN/infinite values, mismatched widths,
+        or negative values for ``'chi2'``/``'intersection'``.
+
+    Notes
+    -----
+    Rows of ``X`` are processed in chunks whose ``(rows, n_Y)`` temporaries fit
+    in ``working_memory`` MiB (:func:`mmfuse.config_context`), with the array
+    namespace of ``device`` (CuPy on a GPU). Sparse input to the dot-product
+    kernels (``'linear'``, ``'rbf'``, ``'poly'``) stays sparse and is
+    multiplied by SciPy on the CPU; sparse input to the histogram kernels is
+    densified one chunk at a time.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mmfuse.kernels import pairwise_kernel
+    >>> pairwise_kernel(np.array([[0.0, 1.0], [1.0, 1.0]]), kernel="rbf", gamma=0.5).round(4)
+    array([[1.    , 0.6065],
+           [0.6065, 1.    ]])
+    """
+    params = _check_kernel_params(kernel, gamma, degree, coef0)
+    if kernel == "chi2":
+        return chi2_kernel(X, Y, gamma=params["gamma"], device=device)
+    if kernel == "intersection":
+        return intersection_kernel(X, Y, device=device)
+    block, sparse = _dot_block(params)
+    return _pairwise(X, Y, device, f"pairwise_kernel(kernel={kernel!r})", block,
+                     nonnegative=False, sparse_fn=sparse)
+
+
+def chi2_distance(X, Y=None, device=None):
+    """``sum_k (x_k - y_k)^2 / (x_k + y_k)`` between rows (``chi2_kernel`` is ``exp(-gamma *`` it ``)``).
+
+    Parameters and chunking as :func:`chi2_kernel`; returns a NumPy
+    ``(n_samples_X, n_samples_Y)`` array of non-negative distances.
+    """
+    D = _pairwise(X, Y, device, "chi2_distance", _chi2_block, cpu_fn=_chi2_cpu)
+    np.negative(D, out=D)
+    return np.maximum(D, 0.0, out=D)
+
+
+def kernel_diagonal(X, *, kernel="rbf", gamma=1.0, degree=3, coef0=0.0):
+    """``k(x, x)`` for every row of ``X``, without the ``(n, n)`` matrix.
+
+    Parameters
+    ----------
+    X : array-like or sparse matrix of shape (n_samples, n_features)
+    kernel, gamma, degree, coef0
+        As in :func:`pairwise_kernel`.
+
+    Returns
+    -------
+    diag : ndarray of float64, shape (n_samples,)
+        ``||x||^2`` (linear), 1 (rbf, chi2), ``sum_k x_k`` (intersection),
+        ``(gamma ||x||^2 + coef0) ^ degree`` (poly).
+    """
+    params = _check_kernel_params(kernel, gamma, degree, coef0)
+    n = X.shape[0]
+    if kernel in ("rbf", "chi2"):
+        return np.ones(n)
+    if sp.issparse(X):
+        Xc = sp.csr_matrix(X)
+        sq = np.asarray(Xc.multiply(Xc).sum(axis=1), dtype=np.float64).ravel()
+        total = np.asarray(Xc.sum(axis=1), dtype=np.float64).ravel()
+    else:
+        A = np.asarray(to_numpy(X), dtype=np.float64)
+        sq = np.einsum("ij,ij->i", A, A)
+        total = A.sum(axis=1)
+    if kernel == "linear":
+        return sq
+    if kernel == "intersection":
+        return total
+    return (params["gamma"] * sq + params["coef0"]) ** params["degree"]
 
 
 class Chi2Kernel:

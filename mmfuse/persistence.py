@@ -73,11 +73,12 @@ def describe_inputs(model) -> dict:
     """``{column: kind}`` for the raw input columns a fitted model reads, where known."""
     steps = getattr(model, "steps", None)
     first = steps[0][1] if steps else model
-    for attr in ("transformers", "estimators"):
+    for attr in ("transformers", "estimators", "kernels"):
         parts = getattr(first, attr, None)
-        if isinstance(parts, (list, tuple)) and parts and len(parts[0]) == 3:
+        # (name, est, column) triples; KernelFusionClassifier: (name, est, column, kernel)
+        if isinstance(parts, (list, tuple)) and parts and len(parts[0]) in (3, 4):
             out = {}
-            for _, est, col in parts:
+            for _, est, col, *_ in parts:
                 cols = col if isinstance(col, (list, tuple)) else [col]
                 for c in cols:
                     out[str(c)] = _kind_of(est)

@@ -6,9 +6,10 @@
   confusion matrix, per-modality accuracies (and late-fusion weights);
 * ``confusion_matrix.png``;
 * ``modalities.png``: accuracy of each modality alone beside the fused model
-  (late fusion: each member model on its column; early fusion with a
-  ``missing`` policy other than ``'error'``: the fused model with the other
-  modalities blanked), or the learned late-fusion weights;
+  (late fusion: each member model on its column; early and kernel fusion
+  with a ``missing`` policy other than ``'error'``: the fused model with the
+  other modalities blanked), and the late-fusion or kernel weights (the
+  per-modality contribution of :class:`~mmfuse.fusion.KernelFusionClassifier`);
 * ``index.html``: a self-contained page (inline CSS, relative links) showing them.
 """
 
@@ -68,20 +69,38 @@ def modality_contributions(model, X, y) -> dict:
         if w is not None:
             out["weights"] = {name: float(v) for (name, _, _), v in zip(spec, np.ravel(w))}
         return out
+    kernels = getattr(last, "kernels", None)
+    named = getattr(last, "named_weights_", None)
+    if kernels is not None and named is not None and all(len(k) == 4 for k in kernels):
+        out["method"] = ("kernel fusion: kernel weights; each modality alone is the fused "
+                         "model with the other modalities blanked")
+        out["weights"] = {name: float(w) for name, w in named.items()}
+        if getattr(last, "missing", "error") != "error":
+            # a block of weight 0 cannot carry a row alone
+            _blanked(model, X, y, [(k[0], k[2]) for k in kernels if named.get(k[0], 0) > 0],
+                     out)
+        return out
     first = _first_step(model)
     parts = getattr(first, "transformers", None)
     missing = getattr(first, "missing", "error")
     if parts and missing != "error" and all(len(p) == 3 for p in parts):
         out["method"] = (f"early fusion: fused model with the other modalities blanked "
                          f"(missing={missing!r})")
-        cols = [p[2] for p in parts]
-        for name, _, col in parts:
-            Xm = X.copy()
-            for other in cols:
-                if other != col:
-                    Xm[other] = pd.Series([None] * len(Xm), index=Xm.index, dtype=object)
-            out["alone"][name] = float(np.mean(model.predict(Xm) == y))
+        _blanked(model, X, y, [(name, col) for name, _, col in parts], out)
     return out
+
+
+def _blanked(model, X, y, blocks, out):
+    """Accuracy of each block alone: the fused model with every other block's column blanked."""
+    import pandas as pd  # noqa: PLC0415
+
+    cols = [col for _, col in blocks]
+    for name, col in blocks:
+        Xm = X.copy()
+        for other in cols:
+            if other != col:
+                Xm[other] = pd.Series([None] * len(Xm), index=Xm.index, dtype=object)
+        out["alone"][name] = float(np.mean(model.predict(Xm) == y))
 
 
 def _plot_confusion(cm, labels, path):
@@ -129,7 +148,8 @@ def _plot_modalities(contrib, path):
     if panels == 2:
         w = contrib["weights"]
         axes[0, 1].bar(list(w), list(w.values()), color="#a86")
-        axes[0, 1].set_title("late-fusion weights", fontsize=9)
+        kind = "kernel" if contrib["method"].startswith("kernel") else "late-fusion"
+        axes[0, 1].set_title(f"{kind} weights (per-modality contribution)", fontsize=9)
         axes[0, 1].set_ylim(0, 1)
     fig.tight_layout()
     fig.savefig(path)
@@ -170,6 +190,8 @@ def evaluate_model(model, X, y, out_dir, *, title="mmfuse evaluation", source=No
                                 ("balanced accuracy", metrics["balanced_accuracy"])])
     mod_rows = "".join(f"<tr><td>{html.escape(k)} alone</td><td>{v:.4f}</td></tr>"
                        for k, v in contrib["alone"].items())
+    mod_rows += "".join(f"<tr><td>weight of {html.escape(k)}</td><td>{v:.4f}</td></tr>"
+                        for k, v in (contrib.get("weights") or {}).items())
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <style>body{{font-family:sans-serif;max-width:900px;margin:2em auto;color:#222}}

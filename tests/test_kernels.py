@@ -94,3 +94,58 @@ def test_chi2_kernel_gamma_is_grid_searchable(rng):
     grid.fit(X, y)
     assert grid.best_params_["kernel"] in (Chi2Kernel(gamma=0.01), Chi2Kernel(gamma=1.0))
     assert repr(Chi2Kernel(gamma=0.5)) == "Chi2Kernel(gamma=0.5, device=None)"
+
+
+# ------------------------------------------------------------------ pairwise_kernel (kernel fusion blocks)
+
+from sklearn.metrics.pairwise import additive_chi2_kernel, pairwise_kernels  # noqa: E402
+
+from mmfuse.kernels import chi2_distance, kernel_diagonal, pairwise_kernel  # noqa: E402
+
+PAIRWISE_CASES = [("linear", {}), ("rbf", {"gamma": 0.3}),
+                  ("poly", {"gamma": 0.2, "degree": 2, "coef0": 1.0}), ("chi2", {"gamma": 0.5})]
+
+
+@pytest.mark.parametrize("kernel, params", PAIRWISE_CASES)
+@pytest.mark.parametrize("sparse", [False, True])
+def test_pairwise_kernel_equals_sklearn(device, rng, kernel, params, sparse):
+    X, Y = _hist(rng, 37, 9), _hist(rng, 23, 9)
+    if kernel != "chi2":
+        X, Y = X - 0.4, Y - 0.4  # dot-product kernels take signed features
+    ref = pairwise_kernels(X, Y, metric=kernel, **params)
+    A = sp.csr_matrix(X) if sparse else X
+    with config_context(working_memory=1):  # several chunks
+        got = pairwise_kernel(A, Y, kernel=kernel, device=device, **params)
+    np.testing.assert_allclose(got, ref, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(kernel_diagonal(A, kernel=kernel, **params),
+                               np.diag(pairwise_kernels(X, metric=kernel, **params)), rtol=1e-10)
+
+
+def test_intersection_diagonal_and_chi2_distance(rng):
+    X, Y = _hist(rng, 20, 6), _hist(rng, 15, 6)
+    np.testing.assert_allclose(kernel_diagonal(X, kernel="intersection"), X.sum(axis=1))
+    np.testing.assert_allclose(chi2_distance(X, Y), -additive_chi2_kernel(X, Y), atol=1e-12)
+    assert (chi2_distance(X) >= 0).all()
+
+
+def test_pairwise_kernel_reads_read_only_input(rng):
+    X = _hist(rng, 10, 4)
+    X.setflags(write=False)
+    np.testing.assert_allclose(pairwise_kernel(X, kernel="chi2", gamma=1.0), sk_chi2(X.copy()))
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"kernel": "sigmoid"}, "kernel must be one of"),
+    ({"kernel": "rbf", "gamma": -1.0}, "gamma > 0"),
+    ({"kernel": "poly", "degree": 0}, "degree >= 1"),
+])
+def test_pairwise_kernel_rejects_bad_parameters(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        pairwise_kernel(np.ones((2, 2)), **kwargs)
+
+
+def test_pairwise_kernel_signed_input_only_for_dot_kernels():
+    X = np.array([[1.0, -1.0]])
+    assert pairwise_kernel(X, kernel="linear")[0, 0] == 2.0
+    with pytest.raises(ValueError, match="negative values"):
+        pairwise_kernel(X, kernel="intersection")

@@ -31,7 +31,7 @@ def test_ci_runs_the_readme_test_command_verbatim():
 
 
 def test_quickstart_runs(tmp_path, monkeypatch):
-    (code,) = [b for b in _blocks("python") if "GridSearchCV" in b]
+    (code,) = [b for b in _blocks("python") if "GridSearchCV" in b and "FeatureFusion" in b]
     assert "FeatureFusion" in code and "pickle" in code
     monkeypatch.chdir(tmp_path)
     namespace = {"__name__": "__quickstart__"}

@@ -23,7 +23,7 @@ import mmfuse
 from mmfuse import MMFuseInputError, MMFuseInputWarning, collect_errors, config_context
 from mmfuse.audio import MFCCFeatures
 from mmfuse.datasets import load_manifest
-from mmfuse.fusion import FeatureFusion, LateFusionClassifier
+from mmfuse.fusion import FeatureFusion, KernelFusionClassifier, LateFusionClassifier
 from mmfuse.image import HOGFeatures
 from mmfuse.persistence import load, save
 from mmfuse.scoring import score_manifest
@@ -238,7 +238,7 @@ class SpyClassifier(ClassifierMixin, BaseEstimator):
         return self.classes_[self.predict_proba(X).argmax(axis=1)]
 
 
-@pytest.mark.parametrize("fuser", ["early", "late"])
+@pytest.mark.parametrize("fuser", ["early", "late", "kernel"])
 def test_skipped_rows_never_reach_an_extractor_or_the_classifier(av, fuser):
     X, y = av["X"], av["y"]
     hog = SpyHOG(image_size=(16, 16), pixels_per_cell=(8, 8))
@@ -246,6 +246,10 @@ def test_skipped_rows_never_reach_an_extractor_or_the_classifier(av, fuser):
     if fuser == "early":
         model = make_pipeline(FeatureFusion([("image", hog, "image"), ("audio", mfcc, "audio")],
                                             missing="mean"), SpyClassifier())
+    elif fuser == "kernel":
+        model = KernelFusionClassifier([("image", hog, "image", "rbf"),
+                                        ("audio", mfcc, "audio", "rbf")],
+                                       estimator=SpyClassifier())
     else:
         model = LateFusionClassifier([("image", make_pipeline(hog, SpyClassifier()), "image"),
                                       ("audio", make_pipeline(mfcc, SpyClassifier()), "audio")])
@@ -278,10 +282,17 @@ def test_fitting_raises_whatever_on_error_says(av):
 
 # ----------------------------------------------------------------- 3. no modality, duplicates
 
-@pytest.mark.parametrize("kind", ["early", "late"])
+@pytest.mark.parametrize("kind", ["early", "late", "kernel"])
 def test_a_row_with_no_modality_is_an_error_row(av, tmp_path, kind):
     root = av["root"]
-    if kind == "late":
+    if kind == "kernel":
+        model = KernelFusionClassifier(
+            [("image", HOGFeatures(image_size=(16, 16), pixels_per_cell=(8, 8)), "image", "rbf"),
+             ("audio", MFCCFeatures(sr=SR, n_fft=256, hop_length=80, n_mfcc=13), "audio",
+              "rbf")]).fit(av["X"], av["y"])
+        save(model, tmp_path / "model.joblib")
+        path = tmp_path / "model.joblib"
+    elif kind == "late":
         model = LateFusionClassifier(
             [("image", make_pipeline(HOGFeatures(image_size=(16, 16), pixels_per_cell=(8, 8)),
                                      LogisticRegression()), "image"),

@@ -1,8 +1,11 @@
-"""Multimodal fusion at feature level and at model level.
+"""Multimodal fusion at feature level, kernel level and model level.
 
 :class:`FeatureFusion`
     early fusion: one transformer per modality, per-block normalisation, then
     concat / weighted / sum / average / product / tensor fusion.
+:class:`KernelFusionClassifier`
+    kernel-level fusion: one kernel per modality, combined with fixed or
+    learned weights (centered alignment, EasyMKL), then a kernel machine.
 :class:`LateFusionClassifier`
     late fusion: one classifier per modality, probabilities combined by the
     rules of Kittler et al. (1998), learned weights or stacking, with missing
@@ -10,6 +13,8 @@
 """
 
 from .early import MAX_TENSOR_FEATURES, FeatureFusion
+from .kernel import KernelFusionClassifier
 from .late import RULES, LateFusionClassifier, combine
 
-__all__ = ["MAX_TENSOR_FEATURES", "RULES", "FeatureFusion", "LateFusionClassifier", "combine"]
+__all__ = ["MAX_TENSOR_FEATURES", "RULES", "FeatureFusion", "KernelFusionClassifier",
+           "LateFusionClassifier", "combine"]

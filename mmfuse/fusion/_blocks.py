@@ -23,6 +23,7 @@ __all__ = [
     "BlockPost",
     "block_screener",
     "check_fusion_input",
+    "check_targets",
     "error_rows",
     "in_block",
     "missing_rows",
@@ -506,6 +507,32 @@ def in_block(kind, name, column, estimator, fn, *args):
                     "one-column 2-D block")
         cls = ValueError if isinstance(exc, ValueError) else TypeError
         raise cls(f"{where}: {text}") from exc
+
+
+def check_targets(estimator, X, y):
+    """``(y, label_encoder)`` for a fuser's ``fit``: 1-D, as many labels as rows, >= 2 classes.
+
+    Raises
+    ------
+    ValueError
+        ``y`` is None, has another length than ``X``, or a single class.
+    """
+    from sklearn.preprocessing import LabelEncoder  # noqa: PLC0415
+    from sklearn.utils.multiclass import check_classification_targets  # noqa: PLC0415
+    from sklearn.utils.validation import column_or_1d  # noqa: PLC0415
+
+    if y is None:
+        raise ValueError(f"{type(estimator).__name__} requires y to be passed, but the target "
+                         "y is None")
+    y = column_or_1d(y, warn=True)
+    if len(y) != X.shape[0]:
+        raise ValueError(f"X has {X.shape[0]} rows but y has {len(y)} labels")
+    check_classification_targets(y)
+    le = LabelEncoder().fit(y)
+    if len(le.classes_) < 2:
+        raise ValueError(f"y has 1 class ({le.classes_[0]!r}); a classifier needs samples of "
+                         "at least 2 classes")
+    return y, le
 
 
 def raise_missing(name, mask, labels, *, hint):

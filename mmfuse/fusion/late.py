@@ -7,12 +7,10 @@ from numbers import Integral
 import numpy as np
 from sklearn.base import ClassifierMixin, clone
 from sklearn.model_selection import check_cv, cross_val_predict
-from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import Bunch
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils._tags import get_tags
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, column_or_1d
+from sklearn.utils.validation import check_is_fitted
 
 from .._base import strict_loading
 from .._compat import HasMethods, StrOptions, _fit_context, validate_data
@@ -22,6 +20,7 @@ from ._blocks import (
     as_weight_vector,
     block_screener,
     check_fusion_input,
+    check_targets,
     error_rows,
     in_block,
     missing_rows,
@@ -353,18 +352,8 @@ class LateFusionClassifier(ClassifierMixin, TripleComposition):
         names = self._check_params()
         X = check_fusion_input(X)
         validate_data(self, X, reset=True, skip_check_array=True)
-        if y is None:
-            raise ValueError(f"{type(self).__name__} requires y to be passed, but the "
-                             "target y is None")
-        y = column_or_1d(y, warn=True)
-        if len(y) != X.shape[0]:
-            raise ValueError(f"X has {X.shape[0]} rows but y has {len(y)} labels")
-        check_classification_targets(y)
-        self._le = LabelEncoder().fit(y)
+        y, self._le = check_targets(self, X, y)
         self.classes_ = self._le.classes_
-        if len(self.classes_) < 2:
-            raise ValueError(f"y has 1 class ({self.classes_[0]!r}); a classifier needs "
-                             "samples of at least 2 classes")
         y_enc = self._le.transform(y)
         self.class_prior_ = np.bincount(y_enc, minlength=len(self.classes_)) / len(y)
 

@@ -1,6 +1,6 @@
 """scikit-learn conformance of the fusers (``parametrize_with_checks``) in numeric configurations.
 
-Both fusers select columns, so the checks run them with blocks that select
+The fusers select columns, so the checks run them with blocks that select
 *all* columns (``slice(None)``) or every other column, which works whatever
 number of features a check generates.
 """
@@ -11,7 +11,7 @@ from sklearn.naive_bayes import GaussianNB
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from mmfuse.fusion import FeatureFusion, LateFusionClassifier
+from mmfuse.fusion import FeatureFusion, KernelFusionClassifier, LateFusionClassifier
 
 ALL = slice(None)
 EVEN = slice(0, None, 2)  # at least one column whatever n_features
@@ -34,6 +34,16 @@ def _instances():
                              rule="vote"),
         LateFusionClassifier([("a", LogisticRegression(), ALL), ("b", GaussianNB(), EVEN)],
                              rule="stack", cv=2),
+        KernelFusionClassifier([("a", StandardScaler(), ALL, "rbf"),
+                                ("b", "passthrough", EVEN, "linear")]),
+        KernelFusionClassifier([("a", MinMaxScaler(clip=True), ALL, "chi2"),
+                                ("b", MinMaxScaler(), EVEN, "poly")],
+                               weights="easymkl", normalize="trace",
+                               estimator=LogisticRegression()),
+        KernelFusionClassifier([("a", MinMaxScaler(clip=True), ALL, "intersection"),
+                                ("b", StandardScaler(), ALL, "rbf")],
+                               weights="uniform", approximation="nystroem", n_components=20,
+                               random_state=0),
     ]
 
 
