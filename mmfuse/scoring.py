@@ -365,7 +365,7 @@ class _DaskClient:
     seconds with one line naming the address and what to do.
     """
 
-    def __init__(self, scheduler, n_jobs=None, timeout=8):
+    def __init__(self, scheduler, n_jobs=None, timeout=5):
         self.scheduler, self.n_jobs, self.timeout = scheduler, n_jobs, timeout
         self.client = self.cluster = None
 

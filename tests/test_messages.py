@@ -203,7 +203,7 @@ def test_unreachable_scheduler_is_one_line(model_and_manifest, tmp_path):
                   "--scheduler", f"tcp://127.0.0.1:{port}", cwd=tmp_path)
     assert res.returncode == 1
     line = one_line(res.stderr)
-    assert f"cannot reach the Dask scheduler at 'tcp://127.0.0.1:{port}' within 8 s" in line
+    assert f"cannot reach the Dask scheduler at 'tcp://127.0.0.1:{port}' within 5 s" in line
     assert not (tmp_path / "p.csv").exists()
 
 

@@ -30,6 +30,7 @@ __all__ = [
     "row_labels",
     "scatter_rows",
     "screen_rows",
+    "screened_inputs",
     "select_column",
     "take_rows",
     "to_2d",
@@ -477,6 +478,25 @@ def screen_rows(inputs, *, names, screeners, labels, missing_is_error, hint, fit
                              missing_is_error=missing_is_error, hint=hint)
     report_errors(errors)
     return ~bad
+
+
+def screened_inputs(inputs, contract, *, fitting, kind="block"):
+    """Apply :func:`screen_rows` to a fuser's block inputs; return ``(inputs, keep)``.
+
+    ``inputs`` are ``(raw block input, present mask)`` pairs and ``contract``
+    the keyword arguments of :func:`screen_rows`; the error rows leave every
+    block. When ``fitting``, a block whose modality is missing in every
+    remaining row is an error naming it (``kind`` says what a block is called).
+    """
+    keep = screen_rows(inputs, fitting=fitting, **contract)
+    if not keep.all():
+        inputs = [(take_rows(Xb, keep), p[keep]) for Xb, p in inputs]
+    if fitting:
+        for name, (_, present) in zip(contract["names"], inputs):
+            if not present.any():
+                raise ValueError(f"{kind} {name!r}: the modality is missing in every row; "
+                                 "there is nothing to fit it on")
+    return inputs, keep
 
 
 def in_block(kind, name, column, estimator, fn, *args):

@@ -27,7 +27,7 @@ from ._blocks import (
     missing_rows,
     row_labels,
     scatter_rows,
-    screen_rows,
+    screened_inputs,
     select_column,
     take_rows,
     to_2d,
@@ -364,16 +364,7 @@ class FeatureFusion(TransformerMixin, TripleComposition):
         reported and removed (:func:`~mmfuse.fusion._blocks.screen_rows`).
         Returns ``(inputs, keep)``, ``keep`` the boolean mask of the rows left.
         """
-        inputs, contract = self._row_contract(X, entries)
-        keep = screen_rows(inputs, fitting=fitting, **contract)
-        if not keep.all():
-            inputs = [(take_rows(Xb, keep), p[keep]) for Xb, p in inputs]
-        if fitting:
-            for name, (_, present) in zip(contract["names"], inputs):
-                if not present.any():
-                    raise ValueError(f"block {name!r}: the modality is missing in every row; "
-                                     "there is nothing to fit it on")
-        return inputs, keep
+        return screened_inputs(*self._row_contract(X, entries), fitting=fitting)
 
     def _screen_rows(self, X):
         """``(bad, errors)``: the rows of ``X`` that :meth:`transform` would skip or raise on.

@@ -26,7 +26,7 @@ from ._blocks import (
     in_block,
     missing_rows,
     row_labels,
-    screen_rows,
+    screened_inputs,
     select_column,
     take_rows,
     to_2d,
@@ -542,15 +542,8 @@ default='alignment'
     def _inputs(self, X, entries, columns, fitting):
         """Each block's raw input and the ``(n_blocks, n_rows)`` present mask, after the
         batch's error rows left it (:func:`~mmfuse.fusion._blocks.screen_rows`)."""
-        inputs, contract = self._row_contract(X, entries, columns)
-        keep = screen_rows(inputs, fitting=fitting, **contract)
-        if not keep.all():
-            inputs = [(take_rows(Xb, keep), p[keep]) for Xb, p in inputs]
-        if fitting:
-            for name, (_, p) in zip(contract["names"], inputs):
-                if not p.any():
-                    raise ValueError(f"block {name!r}: the modality is missing in every row; "
-                                     "there is nothing to fit it on")
+        inputs, keep = screened_inputs(*self._row_contract(X, entries, columns),
+                                       fitting=fitting)
         present = (np.stack([p for _, p in inputs]) if inputs
                    else np.zeros((0, int(keep.sum())), dtype=bool))
         return inputs, present

@@ -25,7 +25,7 @@ from ._blocks import (
     in_block,
     missing_rows,
     row_labels,
-    screen_rows,
+    screened_inputs,
     select_column,
     take_rows,
     validate_entries,
@@ -426,16 +426,7 @@ class LateFusionClassifier(ClassifierMixin, TripleComposition):
 
         Returns ``(inputs, keep)``; see :func:`~mmfuse.fusion._blocks.screen_rows`.
         """
-        inputs, contract = self._row_contract(X, members)
-        keep = screen_rows(inputs, fitting=fitting, **contract)
-        if not keep.all():
-            inputs = [(take_rows(Xb, keep), p[keep]) for Xb, p in inputs]
-        if fitting:
-            for name, (_, present) in zip(contract["names"], inputs):
-                if not present.any():
-                    raise ValueError(f"model {name!r}: the modality is missing in every row; "
-                                     "there is nothing to fit it on")
-        return inputs, keep
+        return screened_inputs(*self._row_contract(X, members), fitting=fitting, kind="model")
 
     def _screen_rows(self, X):
         """``(bad, errors)``: the rows of ``X`` that :meth:`predict` would skip or raise on.
