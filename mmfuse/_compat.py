@@ -22,6 +22,7 @@ from sklearn.utils._param_validation import (  # noqa: F401
     InvalidParameterError,
     Options,
     StrOptions,
+    validate_parameter_constraints,
 )
 from sklearn_compat.base import _fit_context  # noqa: F401
 from sklearn_compat.utils._param_validation import validate_params  # noqa: F401

@@ -18,8 +18,9 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._backend import get_namespace, is_numpy_namespace, namespace_for, to_numpy
 from .._compat import (DEVICE_CONSTRAINT, Interval, Options, PairInterval, StrOptions,
-                       _fit_context, validate_data, validate_params)
+                       _fit_context, validate_data)
 from .._config import get_config, resolve_configured_device
+from .._validation import validate_params
 from .._base import drop_failed_rows, screen_column, strict_loading
 from ..io import MMFuseInputWarning, load_image
 from ._batch import iter_image_batches, n_items_per_chunk
