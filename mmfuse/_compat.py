@@ -21,6 +21,7 @@ from sklearn.utils._param_validation import (  # noqa: F401
     Interval,
     InvalidParameterError,
     Options,
+    RealNotInt,
     StrOptions,
     validate_parameter_constraints,
 )

@@ -258,6 +258,8 @@ def _exif_block(data: bytes):
     return None
 
 
+@validate_params(lambda c: {"data": [bytes, bytearray, memoryview]},
+                 prefer_skip_nested_validation=True)
 def exif_orientation(data: bytes) -> int:
     """The EXIF orientation (1 to 8) of an encoded JPEG, PNG or WebP image; 1 if it has none.
 

@@ -16,8 +16,12 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from numbers import Real
+
 from ._backend import asarray, get_namespace, is_numpy_namespace, resolve_device, to_numpy
+from ._compat import DEVICE_CONSTRAINT, Interval
 from ._config import get_config, resolve_configured_device
+from ._validation import validate_params
 
 __all__ = ["Chi2Kernel", "IntersectionKernel", "chi2_kernel", "intersection_kernel"]
 
@@ -104,6 +108,15 @@ def _intersection_block(xp, Xc, Yd):
     return K
 
 
+@validate_params(
+    {
+        "X": ["array-like", "sparse matrix"],
+        "Y": ["array-like", "sparse matrix", None],
+        "gamma": [Interval(Real, 0, None, closed="neither")],
+        "device": DEVICE_CONSTRAINT,
+    },
+    prefer_skip_nested_validation=True,
+)
 def chi2_kernel(X, Y=None, gamma=1.0, device=None):
     """Exponential chi-squared kernel ``k(x, y) = exp(-gamma * sum_k (x_k - y_k)^2 / (x_k + y_k))``.
 
@@ -116,7 +129,8 @@ def chi2_kernel(X, Y=None, gamma=1.0, device=None):
         Non-negative features.
     Y : array-like or sparse matrix of shape (n_samples_Y, n_features), default=None
         None means ``X``.
-    gamma : float, default=1.0
+    gamma : float > 0, default=1.0
+        Finite and positive (0 would make every pair similarity 1).
     device : {'auto', 'cpu', 'cuda'} or None, default=None
         Where to compute (``'auto'``: the GPU when CuPy sees one; None: the
         device of :func:`mmfuse.config_context`).
@@ -129,7 +143,8 @@ def chi2_kernel(X, Y=None, gamma=1.0, device=None):
     Raises
     ------
     ValueError
-        negative or non-finite values, or mismatched widths.
+        negative or non-finite values, mismatched widths, or a bad parameter
+        (named in the message, e.g. ``gamma`` NaN, infinite or <= 0).
 
     Notes
     -----
@@ -164,6 +179,14 @@ def chi2_kernel(X, Y=None, gamma=1.0, device=None):
     return np.exp(K, out=K)
 
 
+@validate_params(
+    {
+        "X": ["array-like", "sparse matrix"],
+        "Y": ["array-like", "sparse matrix", None],
+        "device": DEVICE_CONSTRAINT,
+    },
+    prefer_skip_nested_validation=True,
+)
 def intersection_kernel(X, Y=None, device=None):
     """Histogram intersection kernel ``k(x, y) = sum_k min(x_k, y_k)``.
 

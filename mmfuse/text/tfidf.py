@@ -8,7 +8,7 @@ import copy
 import re
 import warnings
 from collections.abc import Mapping
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
 import scipy.sparse as sp
@@ -18,7 +18,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._base import check_no_failed_reference, kept_rows_output, load_items, screen_column
 from .._base import strict_loading
-from .._compat import HasMethods, Interval, StrOptions, _fit_context, validate_data
+from .._compat import HasMethods, Interval, RealNotInt, StrOptions, _fit_context, validate_data
 from ..io import MMFuseInputError, load_text
 from ._analyzer import WordAnalyzer, analyze_documents, identity
 from ._nltk import (
@@ -250,10 +250,10 @@ class TfidfText(TransformerMixin, BaseEstimator):
         "analyzer": [StrOptions({"word+char", "word", "char_wb", "char"})],
         "ngram_range": [tuple],
         "char_ngram_range": [tuple],
-        "min_df": [Interval(Real, 0, 1, closed="both"), Interval(Integral, 1, None,
-                                                                 closed="left")],
-        "max_df": [Interval(Real, 0, 1, closed="both"), Interval(Integral, 1, None,
-                                                                 closed="left")],
+        "min_df": [Interval(RealNotInt, 0, 1, closed="both"),
+                   Interval(Integral, 1, None, closed="left")],
+        "max_df": [Interval(RealNotInt, 0, 1, closed="both"),
+                   Interval(Integral, 1, None, closed="left")],
         "max_features": [Interval(Integral, 1, None, closed="left"), None],
         "sublinear_tf": ["boolean"],
         "svd_components": [Interval(Integral, 1, None, closed="left"), None],
