@@ -140,6 +140,9 @@ def test_bad_image_objects():
 
 # --------------------------------------------------------------------------- EXIF, Pillow
 
+PIL = pytest.importorskip  # Pillow comes with the test extra; mmfuse itself does not need it
+
+
 def _tiff_orientation_block(orientation, order="II"):
     """A minimal EXIF TIFF block: one image directory holding the Orientation tag."""
     bo = "little" if order == "II" else "big"
@@ -217,6 +220,24 @@ def test_png_exif_orientation_and_rgba_kept(asymmetric_bgr, orientation):
     assert shown.shape[:2] == expected.shape[:2]
 
 
+@pytest.mark.parametrize("orientation", [3, 6, 8])
+def test_webp_exif_orientation_as_imread(asymmetric_bgr, orientation):
+    """A lossless WebP with an EXIF chunk (written by Pillow): the pixels imread shows."""
+    Image = PIL("PIL.Image")
+    import io as _io
+
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    buf = _io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(asymmetric_bgr[..., ::-1])).save(
+        buf, "WEBP", lossless=True, exif=exif.tobytes())
+    data = buf.getvalue()
+    shown = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)[..., ::-1] / 255.0
+    np.testing.assert_allclose(load_image(data, mode="rgb"), shown, atol=1e-6)
+    np.testing.assert_allclose(load_image(data, mode="rgb"),
+                               UPRIGHT[orientation](asymmetric_bgr[..., ::-1]) / 255.0, atol=1e-6)
+
+
 def test_malformed_or_absent_exif_counts_as_upright(asymmetric_bgr):
     from mmfuse.io import exif_orientation
 
@@ -229,9 +250,6 @@ def test_malformed_or_absent_exif_counts_as_upright(asymmetric_bgr):
     bad_value = _jpeg_with_orientation(asymmetric_bgr, 9)
     assert exif_orientation(bad_value) == 1
     assert load_image(bad_value).shape == asymmetric_bgr.shape[:2]
-
-
-PIL = pytest.importorskip  # Pillow comes with the test extra; mmfuse itself does not need it
 
 
 @pytest.mark.parametrize("mode", ["1", "L", "LA", "P", "PA", "RGB", "RGBA", "CMYK", "YCbCr",

@@ -111,3 +111,32 @@ def test_bad_values_raise_naming_the_parameter(func):
 def test_the_issues_examples(func, kwargs, param):
     with pytest.raises(ValueError, match=f"The '{param}' parameter of {func.__name__}"):
         func(**PUBLIC_FUNCTIONS[func], **kwargs)
+
+
+def _estimators():
+    from mmfuse.audio import MFCCFeatures
+    from mmfuse.image import BoVWEncoder, FisherEncoder, HOGFeatures, SIFTFeatures, VLADEncoder
+    from mmfuse.text import TfidfText
+
+    return [HOGFeatures, SIFTFeatures, TfidfText, MFCCFeatures, BoVWEncoder, VLADEncoder,
+            FisherEncoder]
+
+
+@pytest.mark.parametrize("cls", _estimators(), ids=lambda c: c.__name__)
+def test_estimators_refuse_non_finite_numbers(cls):
+    """The same mechanism for the estimators (``_parameter_constraints``, checked by fit):
+    NaN, and an infinity outside the interval, are refused naming the parameter."""
+    checked = 0
+    for param, constraints in cls._parameter_constraints.items():
+        if constraints == "no_validation":
+            continue
+        for bad in (np.nan, np.inf, -np.inf):
+            if any(make_constraint(c).is_satisfied_by(bad) for c in constraints):
+                continue
+            if not any(isinstance(c, Interval) for c in constraints):
+                continue  # not a numeric parameter: the type check covers it
+            with pytest.raises(InvalidParameterError,
+                               match=rf"The '{param}' parameter of {cls.__name__} must be"):
+                cls(**{param: bad}).fit([[0.0]])
+            checked += 1
+    assert checked
