@@ -5,7 +5,6 @@ import cv2
 import numpy as np
 import pandas as pd
 import pytest
-import soundfile as sf
 
 from mmfuse.io import (MMFuseInputError, MMFuseInputWarning, is_missing, load_audio,
                        load_column, load_image, load_text)

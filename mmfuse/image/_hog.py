@@ -235,7 +235,8 @@ def _normalize_blocks(xp, hist, block, block_norm):
 
 def _hog_chunk(xp, chunk, *, orientations, cell, block, block_norm, color, use_cv2,
                transform_sqrt=False):
-    """``(features (n, n_features), cell histograms (n, n_cells_row, n_cells_col, orientations))``."""
+    """``(features, cell histograms)``: ``(n, n_features)`` and
+    ``(n, n_cells_row, n_cells_col, orientations)``."""
     if transform_sqrt:
         chunk = xp.sqrt(chunk)
     if color:
@@ -255,7 +256,8 @@ def _hog_chunk(xp, chunk, *, orientations, cell, block, block_norm, color, use_c
 
 
 def _bresenham(r0, c0, r1, c1):
-    """Pixels of the segment from ``(r0, c0)`` to ``(r1, c1)``: ``skimage.draw.line``'s algorithm."""
+    """Pixels of the segment from ``(r0, c0)`` to ``(r1, c1)`` (``skimage.draw.line``'s
+    Bresenham algorithm)."""
     steep = False
     r, c = r0, c0
     dr, dc = abs(r1 - r0), abs(c1 - c0)
@@ -324,18 +326,24 @@ def _hog_images(xp, hist, shape, cell):
 
 # --------------------------------------------------------------------------- public
 
+#: the parameters hog() and HOGFeatures share, with the values they accept
+_SHARED_CONSTRAINTS = {
+    "orientations": [Interval(Integral, 1, None, closed="left")],
+    "pixels_per_cell": [PairInterval(Integral, 1, None, closed="left")],
+    "cells_per_block": [PairInterval(Integral, 1, None, closed="left")],
+    "block_norm": [StrOptions(set(BLOCK_NORMS))],
+    "transform_sqrt": ["boolean"],
+    "device": DEVICE_CONSTRAINT,
+}
+
+
 @validate_params(
     {
         "images": ["array-like"],
-        "orientations": [Interval(Integral, 1, None, closed="left")],
-        "pixels_per_cell": [PairInterval(Integral, 1, None, closed="left")],
-        "cells_per_block": [PairInterval(Integral, 1, None, closed="left")],
-        "block_norm": [StrOptions(set(BLOCK_NORMS))],
         "visualize": ["boolean"],
-        "transform_sqrt": ["boolean"],
         "feature_vector": ["boolean"],
         "channel_axis": [Options(Integral, {-1, 1, 3}), None],
-        "device": DEVICE_CONSTRAINT,
+        **_SHARED_CONSTRAINTS,
     },
     prefer_skip_nested_validation=True,
 )
@@ -387,8 +395,8 @@ def hog(images, orientations=9, pixels_per_cell=(8, 8), cells_per_block=(2, 2),
         illumination changes [1]_. Needs non-negative pixels.
     feature_vector : bool, default=True
         Return each image's descriptor flattened (``(N, n_features)``); False
-        returns the blocks ``(N, n_blocks_row, n_blocks_col, cells_per_block[0],
-        cells_per_block[1], orientations)``.
+        returns the blocks ``(N, nbr, nbc, b_row, b_col, orientations)``: ``nbr``
+        by ``nbc`` blocks of ``cells_per_block = (b_row, b_col)`` cells.
     channel_axis : {-1, 3, 1} or None, default=None
         Axis of ``images`` that holds colour channels (``1`` is moved last);
         None for grey batches ``(N, H, W)``.
@@ -399,7 +407,7 @@ def hog(images, orientations=9, pixels_per_cell=(8, 8), cells_per_block=(2, 2),
 
     Returns
     -------
-    features : array of shape (N, n_features), or (N, n_blocks_row, n_blocks_col, b_row, b_col, orientations)
+    features : array of shape (N, n_features) or (N, nbr, nbc, b_row, b_col, orientations)
         In the computation's float dtype, in the input's namespace (a NumPy batch
         gives NumPy features even when computed on the GPU).
         ``n_features = n_blocks_row * n_blocks_col * cells_per_block[0] *
@@ -656,15 +664,10 @@ class HOGFeatures(TransformerMixin, BaseEstimator):
 
     _parameter_constraints: dict = {
         "image_size": [PairInterval(Integral, 1, None, closed="left")],
-        "orientations": [Interval(Integral, 1, None, closed="left")],
-        "pixels_per_cell": [PairInterval(Integral, 1, None, closed="left")],
-        "cells_per_block": [PairInterval(Integral, 1, None, closed="left")],
-        "block_norm": [StrOptions(set(BLOCK_NORMS))],
         "color": ["boolean"],
-        "transform_sqrt": ["boolean"],
-        "device": DEVICE_CONSTRAINT,
         "n_jobs": [Integral, None],
         "progress": ["boolean", None],
+        **_SHARED_CONSTRAINTS,
     }
 
     def __init__(self, *, image_size=(128, 128), orientations=9, pixels_per_cell=(8, 8),

@@ -168,7 +168,8 @@ def _resolve(kw):
     return kw
 
 
-@pytest.mark.parametrize("kw", PEER_OPTIONS, ids=lambda kw: ",".join(f"{k}={v}" for k, v in kw.items()))
+@pytest.mark.parametrize("kw", PEER_OPTIONS,
+                         ids=lambda kw: ",".join(f"{k}={v}" for k, v in kw.items()))
 @pytest.mark.parametrize("n", [5000, 300])
 def test_librosa_options_mean_what_they_mean_in_librosa(kw, n, rng):
     kw = _resolve(kw)

@@ -201,7 +201,7 @@ def test_errors_name_the_fix():
         hog(np.zeros((1, 16, 16)), pixels_per_cell=(1, 4), visualize=True)
 
 
-# --------------------------------------------------------------------------- hog(): skimage's options
+# ------------------------------------------------------------------ hog(): skimage's options
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("ppc", [(8, 8), (6, 5), (3, 3), (2, 2)])

@@ -438,7 +438,7 @@ def test_regex_fast_path_is_quiet_about_multi_token_stop_words_even_after_pickli
     assert X.shape == (2, 6) and X[0].nnz == 1 and X[1].nnz == 1
 
 
-# --------------------------------------------------------------------------- TfidfVectorizer's parameters
+# ------------------------------------------------------------- TfidfVectorizer's parameters
 
 ACCENTED = CORPUS + ["Café crème brûlée, naïve façade: déjà vu!", "CAFÉ Crème — NAÏVE",
                      "résumé résumés Résumé"]
