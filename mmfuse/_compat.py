@@ -1,16 +1,55 @@
 """The one place that imports private scikit-learn helpers (via sklearn-compat).
 
-``sklearn-compat`` keeps ``validate_data``, ``_fit_context`` and the tag classes
-stable across scikit-learn releases; the parameter-constraint classes have been
-stable in ``sklearn.utils._param_validation`` since 1.2.
+``sklearn-compat`` keeps ``validate_data``, ``_fit_context``, ``validate_params``
+and the tag classes stable across scikit-learn releases; the parameter-constraint
+classes have been stable in ``sklearn.utils._param_validation`` since 1.2.
+
+Parameters are checked declaratively, the scikit-learn way, everywhere in mmfuse:
+estimators list ``_parameter_constraints`` (checked by ``_fit_context``) and
+public functions are decorated with :func:`validate_params`. Either way a bad
+value raises ``InvalidParameterError`` (a :class:`ValueError` and
+:class:`TypeError`) saying "The 'gamma' parameter of chi2_kernel must be a float
+in the range (0, inf). Got nan instead.". Real intervals open at infinity reject
+``inf``, and every interval rejects NaN.
 """
+
+from numbers import Integral
 
 from sklearn.utils._param_validation import (  # noqa: F401
     HasMethods,
     Hidden,
     Interval,
+    InvalidParameterError,
     Options,
+    RealNotInt,
     StrOptions,
+    validate_parameter_constraints,
 )
 from sklearn_compat.base import _fit_context  # noqa: F401
+from sklearn_compat.utils._param_validation import validate_params  # noqa: F401
 from sklearn_compat.utils.validation import validate_data  # noqa: F401
+
+#: the ``device`` parameter of every function and estimator
+DEVICE_CONSTRAINT = [StrOptions({"auto", "cpu", "cuda"}), None]
+
+
+class PairInterval(Interval):
+    """An :class:`Interval` for a value given once or as a pair ``(rows, cols)``.
+
+    ``PairInterval(Integral, 1, None, closed="left")`` accepts ``8`` and
+    ``(8, 6)`` (tuple or list) but not ``(0, 8)``, ``(8,)``, ``(True, 8)`` or
+    ``8.0``: each element must satisfy the interval and be no ``bool``.
+    scikit-learn's validators accept it because it is an ``Interval``.
+    """
+
+    def _element_ok(self, value):
+        return not isinstance(value, bool) and super().is_satisfied_by(value)
+
+    def is_satisfied_by(self, val):
+        if isinstance(val, (tuple, list)):
+            return len(val) == 2 and all(self._element_ok(v) for v in val)
+        return self._element_ok(val)
+
+    def __str__(self):
+        kind = "ints" if self.type is Integral else "numbers"
+        return f"{super().__str__()}, or a pair (rows, cols) of such {kind}"

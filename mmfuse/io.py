@@ -15,7 +15,8 @@ Canonical forms
 ---------------
 image
     ``float32`` array in ``[0, 1]``, ``(H, W)`` for ``mode='gray'`` or
-    ``(H, W, 3)`` RGB for ``mode='rgb'``.
+    ``(H, W, 3)`` RGB for ``mode='rgb'``, upright as displayed (a file's EXIF
+    orientation applied, as OpenCV's ``imread``).
 audio
     ``float32`` mono 1-D array at the requested sample rate.
 text
@@ -30,20 +31,24 @@ row and returns the errors beside them.
 
 from __future__ import annotations
 
+import codecs
 import math
 import os
 import warnings
 from dataclasses import dataclass, field
+from numbers import Integral, Real
 from pathlib import Path
 
 import numpy as np
 
 from ._config import warn_input
+from ._validation import constraints_of, validate_params
 
 __all__ = [
     "LoadedColumn",
     "MMFuseInputError",
     "MMFuseInputWarning",
+    "exif_orientation",
     "is_missing",
     "load_audio",
     "load_column",
@@ -195,7 +200,7 @@ def _is_pathlike(item) -> bool:
     return isinstance(item, (str, os.PathLike))
 
 
-def _read_bytes(path, *, row, column) -> bytes:
+def _read_bytes(path, *, row, column, allow_empty=False) -> bytes:
     """Read a whole file, turning OS failures into :class:`MMFuseInputError`."""
     p = Path(path)
     try:
@@ -210,7 +215,7 @@ def _read_bytes(path, *, row, column) -> bytes:
     except OSError as exc:
         raise MMFuseInputError(f"cannot read file ({exc.strerror or exc})", row=row,
                                column=column, path=path) from None
-    if not data:
+    if not data and not allow_empty:
         raise MMFuseInputError("file is empty (0 bytes)", row=row, column=column, path=path)
     return data
 
@@ -350,6 +355,95 @@ class _QuietOpenCV:
 _QUIET_OPENCV = _QuietOpenCV()
 
 
+# EXIF orientation (tag 0x0112) -> (transpose first?, axes to reverse afterwards), as
+# OpenCV's ApplyExifOrientation: 2 mirror, 3 rotate 180, 4 flip, 5 transpose,
+# 6 rotate 90 clockwise, 7 transverse, 8 rotate 90 anticlockwise
+_ORIENTATIONS = {1: (False, ()), 2: (False, (1,)), 3: (False, (0, 1)), 4: (False, (0,)),
+                 5: (True, ()), 6: (True, (1,)), 7: (True, (0, 1)), 8: (True, (0,))}
+
+
+def _exif_block(data: bytes):
+    """The EXIF TIFF block of a JPEG (APP1), PNG (eXIf) or WebP (EXIF) file, or None.
+
+    Other formats carry no EXIF block or (TIFF) have their orientation applied
+    by OpenCV's decoder itself.
+    """
+    if data[:2] == b"\xff\xd8":                                   # JPEG segments
+        i = 2
+        while i + 4 <= len(data) and data[i] == 0xFF:
+            marker = data[i + 1]
+            if marker == 0xFF:                                     # fill byte
+                i += 1
+            elif marker == 0x01 or 0xD0 <= marker <= 0xD8:         # no length
+                i += 2
+            elif marker in (0xD9, 0xDA):                           # end / start of scan
+                return None
+            else:
+                length = int.from_bytes(data[i + 2:i + 4], "big")
+                if marker == 0xE1 and data[i + 4:i + 10] == b"Exif\x00\x00":
+                    return data[i + 10:i + 2 + length]
+                i += 2 + length
+        return None
+    if data[:8] == b"\x89PNG\r\n\x1a\n":                            # PNG chunks
+        i = 8
+        while i + 8 <= len(data):
+            length, kind = int.from_bytes(data[i:i + 4], "big"), data[i + 4:i + 8]
+            if kind == b"eXIf":
+                return data[i + 8:i + 8 + length]
+            if kind == b"IEND":
+                return None
+            i += 12 + length
+        return None
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":              # WebP chunks
+        i = 12
+        while i + 8 <= len(data):
+            kind, length = data[i:i + 4], int.from_bytes(data[i + 4:i + 8], "little")
+            if kind == b"EXIF":
+                block = data[i + 8:i + 8 + length]
+                return block[6:] if block.startswith(b"Exif\x00\x00") else block
+            i += 8 + length + (length & 1)
+    return None
+
+
+@validate_params(lambda c: {"data": [bytes, bytearray, memoryview]},
+                 prefer_skip_nested_validation=True)
+def exif_orientation(data: bytes) -> int:
+    """The EXIF orientation (1 to 8) of an encoded JPEG, PNG or WebP image; 1 if it has none.
+
+    Reads the Orientation tag (0x0112) of the first image directory of the
+    file's EXIF block. Malformed or absent EXIF counts as 1 (upright).
+    """
+    tiff = _exif_block(data)
+    if tiff is None or len(tiff) < 8:
+        return 1
+    order = {b"II": "little", b"MM": "big"}.get(bytes(tiff[:2]))
+    if order is None:
+        return 1
+    ifd = int.from_bytes(tiff[4:8], order)
+    if ifd + 2 > len(tiff):
+        return 1
+    for k in range(int.from_bytes(tiff[ifd:ifd + 2], order)):
+        entry = ifd + 2 + 12 * k
+        if entry + 12 > len(tiff):
+            break
+        if int.from_bytes(tiff[entry:entry + 2], order) == 0x0112:
+            if int.from_bytes(tiff[entry + 2:entry + 4], order) != 3:  # must be a SHORT
+                return 1
+            value = int.from_bytes(tiff[entry + 8:entry + 10], order)
+            return value if value in _ORIENTATIONS else 1
+    return 1
+
+
+def _apply_orientation(img, orientation):
+    """``img`` (H, W[, C]) turned upright for an EXIF ``orientation``, as OpenCV turns it."""
+    transpose, flips = _ORIENTATIONS.get(orientation, (False, ()))
+    if transpose:
+        img = img.swapaxes(0, 1)
+    for axis in flips:
+        img = np.flip(img, axis=axis)
+    return np.ascontiguousarray(img) if transpose or flips else img
+
+
 def _decode_image(data: bytes, *, row, column, path):
     import cv2  # noqa: PLC0415
 
@@ -360,6 +454,9 @@ def _decode_image(data: bytes, *, row, column, path):
         if detail or complaints:
             cause += f": {detail or complaints[0]}"
         raise MMFuseInputError(cause, row=row, column=column, path=path)
+    # IMREAD_UNCHANGED keeps alpha and 16 bits but skips the EXIF orientation that
+    # imread's default applies: apply it here, so a photo loads as it is displayed.
+    img = _apply_orientation(img, exif_orientation(data))
     if complaints:
         warn_input(MMFuseInputWarning(
             f"image data is damaged ({'; '.join(complaints)}); decoded what was readable",
@@ -370,6 +467,34 @@ def _decode_image(data: bytes, *, row, column, path):
     elif img.ndim == 3 and img.shape[2] == 4:
         img = img[..., [2, 1, 0, 3]]
     return img
+
+
+def _is_pil_image(item) -> bool:
+    """A ``PIL.Image.Image`` (checked by module name: Pillow is not imported to ask)."""
+    return any(c.__name__ == "Image" and c.__module__ == "PIL.Image" for c in type(item).__mro__)
+
+
+# Pillow modes NumPy reads as they are: bool, 8-bit, 8-bit RGB(A), 16/32-bit integer, float
+_PIL_ARRAY_MODES = {"1", "L", "RGB", "RGBA", "I", "F"}
+
+
+def _from_pil(img, *, row, column):
+    """Pixels of a ``PIL.Image.Image``, upright (EXIF orientation applied, as for files)."""
+    from PIL import ImageOps  # noqa: PLC0415  (Pillow is there: the object exists)
+
+    try:
+        img = ImageOps.exif_transpose(img)
+        if img.mode in _PIL_ARRAY_MODES:
+            return np.asarray(img)
+        if img.mode.startswith("I;16"):  # 16-bit grey, either byte order
+            return np.asarray(img).astype(np.uint16)
+        if img.mode in ("LA", "La", "PA", "P", "RGBa"):  # alpha or a palette
+            return np.asarray(img.convert("RGBA"))
+        return np.asarray(img.convert("RGB"))      # CMYK, YCbCr, HSV, LAB, ...
+    except (OSError, ValueError) as exc:  # a lazily loaded truncated file, no conversion
+        raise MMFuseInputError(
+            f"cannot read the PIL image (mode {img.mode!r}): {exc}", row=row, column=column,
+            path=getattr(img, "filename", None) or None) from None
 
 
 def _resize_max_side(img, max_side):
@@ -386,16 +511,27 @@ def _resize_max_side(img, max_side):
     return out
 
 
+@validate_params(
+    lambda c: {
+        "item": "no_validation",
+        "mode": [c.StrOptions({"gray", "rgb"})],
+        "max_side": [c.Interval(Integral, 1, None, closed="left"), None],
+        "row": "no_validation",
+        "column": "no_validation",
+    },
+    prefer_skip_nested_validation=True,
+)
 def load_image(item, mode="gray", *, max_side=None, row=None, column=None):
     """Load one image as ``float32`` in ``[0, 1]``.
 
     Parameters
     ----------
-    item : str, os.PathLike, bytes, or ndarray
+    item : str, os.PathLike, bytes, ndarray or PIL.Image.Image
         A file path (anything OpenCV decodes: PNG, JPEG, TIFF, BMP, WebP, ...),
-        encoded file bytes, or a pixel array of shape ``(H, W)``, ``(H, W, 1)``,
+        encoded file bytes, a pixel array of shape ``(H, W)``, ``(H, W, 1)``,
         ``(H, W, 3)`` (RGB) or ``(H, W, 4)`` (RGBA), dtype ``uint8``, ``uint16``,
-        other integers in ``[0, 65535]``, bool, or float in ``[0, 1]``.
+        other integers in ``[0, 65535]``, bool, or float in ``[0, 1]``, or a
+        Pillow image (any mode; palettes and CMYK are converted to RGB(A)).
         ``None``/NaN is a missing modality.
     mode : {'gray', 'rgb'}, default='gray'
         ``'gray'`` returns ``(H, W)`` using BT.601 luma weights (as OpenCV);
@@ -416,7 +552,13 @@ def load_image(item, mode="gray", *, max_side=None, row=None, column=None):
     -----
     Alpha is composited over a white background (transparent product shots
     have white, not black, backgrounds). 16-bit data keeps its precision.
-    EXIF orientation tags are not applied.
+    Files and bytes load as they are displayed, as with OpenCV's ``imread``
+    default: a JPEG, PNG or WebP's EXIF orientation (all 8 values) is applied
+    (:func:`exif_orientation`), and TIFF orientation by OpenCV's decoder. A
+    Pillow image is turned upright too (``PIL.ImageOps.exif_transpose``), so a
+    file gives the same pixels as a path, as bytes or opened with Pillow.
+    Pillow is not a dependency: it is used only for images that are already
+    Pillow objects.
 
     Raises
     ------
@@ -438,9 +580,11 @@ def load_image(item, mode="gray", *, max_side=None, row=None, column=None):
         arr = _decode_image(bytes(item), row=row, column=column, path=path)
     elif isinstance(item, np.ndarray) or hasattr(item, "__array__"):
         arr = np.asarray(item)
+    elif _is_pil_image(item):
+        arr = _from_pil(item, row=row, column=column)
     else:
         raise MMFuseInputError(
-            f"expected an image path, bytes or array; got {type(item).__name__}",
+            f"expected an image path, bytes, array or PIL image; got {type(item).__name__}",
             row=row, column=column)
 
     if arr.ndim == 3 and arr.shape[2] == 1:
@@ -555,6 +699,16 @@ def resample(y, orig_sr, target_sr):
     return soxr.resample(y, int(orig_sr), int(target_sr), quality="HQ").astype(np.float32)
 
 
+@validate_params(
+    lambda c: {
+        "item": "no_validation",
+        "sr": [c.Interval(Integral, 1, None, closed="left")],
+        "max_duration": [c.Interval(Real, 0, None, closed="neither"), None],
+        "row": "no_validation",
+        "column": "no_validation",
+    },
+    prefer_skip_nested_validation=True,
+)
 def load_audio(item, sr=16000, *, max_duration=None, row=None, column=None):
     """Load one audio clip as mono ``float32`` at sample rate ``sr``.
 
@@ -584,8 +738,6 @@ def load_audio(item, sr=16000, *, max_duration=None, row=None, column=None):
         missing, empty, header-only or undecodable file; no samples; NaN or
         infinite samples; wrong type or shape.
     """
-    if sr is None or int(sr) <= 0:
-        raise ValueError(f"sr must be a positive sample rate; got {sr!r}")
     if is_missing(item):
         return None
     path, native_sr = None, sr
@@ -630,32 +782,107 @@ def load_audio(item, sr=16000, *, max_duration=None, row=None, column=None):
 
 # --------------------------------------------------------------------------- text
 
-def load_text(item, *, encoding="utf-8", row=None, column=None):
-    """Return ``item`` as ``str``.
+@validate_params(
+    lambda c: {
+        "item": "no_validation",
+        "input": [c.StrOptions({"content", "filename", "file"})],
+        "encoding": [str],
+        "decode_error": [c.StrOptions({"strict", "ignore", "replace"})],
+        "row": "no_validation",
+        "column": "no_validation",
+    },
+    prefer_skip_nested_validation=True,
+)
+def load_text(item, *, input="content", encoding="utf-8", decode_error="replace",  # noqa: A002
+              row=None, column=None):
+    """Return ``item`` as ``str``: the text itself, or read from a file.
 
-    ``bytes`` are decoded as ``encoding``; bytes that do not decode are
-    decoded with replacement characters and a :class:`MMFuseInputWarning`
-    naming the row. ``None``/NaN is a missing modality (returns ``None``).
-    Any other type raises :class:`MMFuseInputError`.
+    Parameters
+    ----------
+    item : str, bytes, os.PathLike or file object
+        With ``input='content'``, the text (``bytes`` are decoded); with
+        ``'filename'``, the path of a text file; with ``'file'``, an open file
+        (anything with ``read()``). ``None``/NaN is a missing modality.
+    input : {'content', 'filename', 'file'}, default='content'
+        What ``item`` is, as :class:`~sklearn.feature_extraction.text.TfidfVectorizer`'s
+        ``input``.
+    encoding : str, default='utf-8'
+        Encoding of bytes and files.
+    decode_error : {'strict', 'ignore', 'replace'}, default='replace'
+        What to do with bytes that are not valid ``encoding``: ``'strict'``
+        raises :class:`MMFuseInputError` (naming the row, path and byte),
+        ``'ignore'`` drops them, ``'replace'`` puts U+FFFD in their place and
+        warns (:class:`MMFuseInputWarning` naming the row).
+    row, column : optional
+        Where the item came from, for error messages.
+
+    Returns
+    -------
+    text : str or None
+        ``None`` when ``item`` is missing. An empty file is an empty text.
+
+    Raises
+    ------
+    MMFuseInputError
+        missing or unreadable file, an item of the wrong kind for ``input``,
+        undecodable bytes with ``decode_error='strict'``.
+    ValueError
+        an encoding Python does not know.
     """
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise ValueError(f"encoding={encoding!r} is not an encoding Python knows "
+                         "(e.g. 'utf-8', 'latin-1', 'cp1252')") from None
     if is_missing(item):
         return None
+    path = None
+    if input == "filename":
+        if not _is_pathlike(item):
+            raise MMFuseInputError(
+                f"input='filename' expects the path of a text file; got "
+                f"{type(item).__name__}", row=row, column=column)
+        path = item
+        item = _read_bytes(path, row=row, column=column, allow_empty=True)
+    elif input == "file":
+        if not hasattr(item, "read"):
+            hint = " (for paths pass input='filename')" if _is_pathlike(item) else ""
+            raise MMFuseInputError(
+                f"input='file' expects an open file object; got {type(item).__name__}{hint}",
+                row=row, column=column)
+        path = getattr(item, "name", None)
+        path = path if isinstance(path, (str, os.PathLike)) else None
+        try:
+            item = item.read()
+        except (OSError, ValueError) as exc:  # closed or unreadable file
+            raise MMFuseInputError(f"cannot read the file object ({exc})", row=row,
+                                   column=column, path=path) from None
     if isinstance(item, str):
         return item
     if isinstance(item, np.str_):
         return str(item)
     if isinstance(item, (bytes, bytearray, memoryview, np.bytes_)):
-        raw = bytes(item)
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError as exc:
-            warn_input(MMFuseInputWarning(
-                f"text is not valid {encoding} (byte 0x{raw[exc.start]:02x} at offset "
-                f"{exc.start}); decoded with replacement characters",
-                rows=[] if row is None else [row], column=column), stacklevel=2)
-            return raw.decode(encoding, errors="replace")
+        return _decode_text(bytes(item), encoding, decode_error, row=row, column=column,
+                            path=path)
     raise MMFuseInputError(f"expected text (str or bytes); got {type(item).__name__}",
-                           row=row, column=column)
+                           row=row, column=column, path=path)
+
+
+def _decode_text(raw, encoding, decode_error, *, row, column, path):
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        where = (f"text is not valid {encoding} (byte 0x{raw[exc.start]:02x} at offset "
+                 f"{exc.start})")
+        if decode_error == "strict":
+            raise MMFuseInputError(
+                f"{where}; pass the file's encoding (e.g. encoding='latin-1') or "
+                "decode_error='replace'", row=row, column=column, path=path) from None
+    if decode_error == "replace":
+        warn_input(MMFuseInputWarning(f"{where}; decoded with replacement characters",
+                                      rows=[] if row is None else [row], column=column,
+                                      paths=None if path is None else [path]), stacklevel=3)
+    return raw.decode(encoding, errors=decode_error)
 
 
 # --------------------------------------------------------------------------- batches
@@ -702,6 +929,17 @@ def _load_one(loader, item, row, column, kwargs, on_error):
         return None, exc.with_context(row=row, column=column)
 
 
+@validate_params(
+    lambda c: {
+        "items": ["array-like"],
+        "loader": [callable],
+        "column": "no_validation",
+        "rows": ["array-like", None],
+        "on_error": [c.StrOptions(set(ON_ERROR))],
+        "n_jobs": [Integral, None],
+    },
+    prefer_skip_nested_validation=True,
+)
 def load_column(items, loader, *, column=None, rows=None, on_error="raise", n_jobs=None,
                 **kwargs) -> LoadedColumn:
     """Apply ``loader`` (e.g. :func:`load_audio`) to every item of a column.
@@ -723,10 +961,20 @@ def load_column(items, loader, *, column=None, rows=None, on_error="raise", n_jo
     n_jobs : int, optional
         Load with joblib threads (decoders release the GIL); None means 1.
     **kwargs
-        Passed to ``loader``.
+        Passed to ``loader``. A loader of this module checks them once for the
+        whole column, not once per item.
     """
-    if on_error not in ON_ERROR:
-        raise ValueError(f"on_error must be one of {ON_ERROR}; got {on_error!r}")
+    constraints = constraints_of(loader)
+    if constraints is not None:
+        from ._compat import InvalidParameterError, validate_parameter_constraints  # noqa: PLC0415
+
+        try:
+            validate_parameter_constraints(
+                constraints, kwargs, caller_name=getattr(loader, "__qualname__", "loader"))
+        except InvalidParameterError as exc:
+            # a plain ValueError: the loader's name stays in the message (scikit-learn
+            # renames an InvalidParameterError after the outer function, load_column)
+            raise ValueError(str(exc)) from None
     if rows is None:
         rows = list(items.index) if hasattr(items, "index") and hasattr(items, "iloc") \
             else range(len(items))
@@ -734,15 +982,19 @@ def load_column(items, loader, *, column=None, rows=None, on_error="raise", n_jo
                else items)
     if len(rows) != len(seq):
         raise ValueError(f"rows has {len(rows)} labels for {len(seq)} items")
-    if n_jobs is not None and n_jobs != 1 and len(seq) > 1:
-        from ._parallel import Parallel, delayed  # noqa: PLC0415
+    import sklearn  # noqa: PLC0415
 
-        results = Parallel(n_jobs=n_jobs, prefer="threads")(
-            delayed(_load_one)(loader, it, r, column, kwargs, on_error)
-            for it, r in zip(seq, rows))
-    else:
-        results = [_load_one(loader, it, r, column, kwargs, on_error)
-                   for it, r in zip(seq, rows)]
+    # the loader's options were checked above: items skip the per-call validation
+    with sklearn.config_context(skip_parameter_validation=True):
+        if n_jobs is not None and n_jobs != 1 and len(seq) > 1:
+            from ._parallel import Parallel, delayed  # noqa: PLC0415
+
+            results = Parallel(n_jobs=n_jobs, prefer="threads")(
+                delayed(_load_one)(loader, it, r, column, kwargs, on_error)
+                for it, r in zip(seq, rows))
+        else:
+            results = [_load_one(loader, it, r, column, kwargs, on_error)
+                       for it, r in zip(seq, rows)]
     values = [v for v, _ in results]
     errors = [e for _, e in results if e is not None]
     failed = np.array([e is not None for _, e in results], dtype=bool)

@@ -16,8 +16,12 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from numbers import Integral, Real
+
 from ._backend import asarray, get_namespace, is_numpy_namespace, resolve_device, to_numpy
+from ._compat import DEVICE_CONSTRAINT, Interval, StrOptions
 from ._config import get_config, resolve_configured_device
+from ._validation import validate_params
 
 __all__ = ["KERNELS", "Chi2Kernel", "IntersectionKernel", "chi2_distance", "chi2_kernel",
            "intersection_kernel",
@@ -122,6 +126,15 @@ def _intersection_block(xp, Xc, Yd):
     return K
 
 
+@validate_params(
+    {
+        "X": ["array-like", "sparse matrix"],
+        "Y": ["array-like", "sparse matrix", None],
+        "gamma": [Interval(Real, 0, None, closed="neither")],
+        "device": DEVICE_CONSTRAINT,
+    },
+    prefer_skip_nested_validation=True,
+)
 def chi2_kernel(X, Y=None, gamma=1.0, device=None):
     """Exponential chi-squared kernel ``k(x, y) = exp(-gamma * sum_k (x_k - y_k)^2 / (x_k + y_k))``.
 
@@ -134,7 +147,8 @@ def chi2_kernel(X, Y=None, gamma=1.0, device=None):
         Non-negative features.
     Y : array-like or sparse matrix of shape (n_samples_Y, n_features), default=None
         None means ``X``.
-    gamma : float, default=1.0
+    gamma : float > 0, default=1.0
+        Finite and positive (0 would make every pair similarity 1).
     device : {'auto', 'cpu', 'cuda'} or None, default=None
         Where to compute (``'auto'``: the GPU when CuPy sees one; None: the
         device of :func:`mmfuse.config_context`).
@@ -147,7 +161,8 @@ def chi2_kernel(X, Y=None, gamma=1.0, device=None):
     Raises
     ------
     ValueError
-        negative or non-finite values, or mismatched widths.
+        negative or non-finite values, mismatched widths, or a bad parameter
+        (named in the message, e.g. ``gamma`` NaN, infinite or <= 0).
 
     Notes
     -----
@@ -182,6 +197,14 @@ def chi2_kernel(X, Y=None, gamma=1.0, device=None):
     return np.exp(K, out=K)
 
 
+@validate_params(
+    {
+        "X": ["array-like", "sparse matrix"],
+        "Y": ["array-like", "sparse matrix", None],
+        "device": DEVICE_CONSTRAINT,
+    },
+    prefer_skip_nested_validation=True,
+)
 def intersection_kernel(X, Y=None, device=None):
     """Histogram intersection kernel ``k(x, y) = sum_k min(x_k, y_k)``.
 
@@ -241,18 +264,32 @@ def _dot_block(params):
     return block, sparse
 
 
+#: The values each parameter of a named kernel accepts (gamma None: a kernel without one).
+_KERNEL_CONSTRAINTS = {
+    "kernel": [StrOptions(set(KERNELS))],
+    "gamma": [Interval(Real, 0, None, closed="neither"), None],
+    "degree": [Interval(Integral, 1, None, closed="left")],
+    "coef0": [Interval(Real, None, None, closed="neither")],
+}
+
+
 def _check_kernel_params(kernel, gamma, degree, coef0):
-    if kernel not in KERNELS:
-        raise ValueError(f"kernel must be one of {KERNELS}; got {kernel!r}")
-    if kernel in ("rbf", "poly", "chi2"):
-        if not isinstance(gamma, (int, float, np.floating, np.integer)) or not gamma > 0:
-            raise ValueError(f"kernel={kernel!r} needs a number gamma > 0; got {gamma!r}")
-    if kernel == "poly" and (not float(degree).is_integer() or degree < 1):
-        raise ValueError(f"kernel='poly' needs an integer degree >= 1; got {degree!r}")
+    """The kernel's parameters as plain numbers (their ranges are checked by the decorator)."""
+    if kernel in ("rbf", "poly", "chi2") and gamma is None:
+        raise ValueError(f"kernel={kernel!r} needs a number gamma > 0; got None")
     return {"kernel": kernel, "gamma": None if gamma is None else float(gamma),
             "degree": int(degree), "coef0": float(coef0)}
 
 
+@validate_params(
+    {
+        "X": ["array-like", "sparse matrix"],
+        "Y": ["array-like", "sparse matrix", None],
+        **_KERNEL_CONSTRAINTS,
+        "device": DEVICE_CONSTRAINT,
+    },
+    prefer_skip_nested_validation=True,
+)
 def pairwise_kernel(X, Y=None, *, kernel="rbf", gamma=1.0, degree=3, coef0=0.0,
                     device=None):
     """The kernel matrix between the rows of ``X`` and ``Y``, in memory-bounded chunks.
@@ -321,6 +358,14 @@ def pairwise_kernel(X, Y=None, *, kernel="rbf", gamma=1.0, degree=3, coef0=0.0,
                      nonnegative=False, sparse_fn=sparse)
 
 
+@validate_params(
+    {
+        "X": ["array-like", "sparse matrix"],
+        "Y": ["array-like", "sparse matrix", None],
+        "device": DEVICE_CONSTRAINT,
+    },
+    prefer_skip_nested_validation=True,
+)
 def chi2_distance(X, Y=None, device=None):
     """``sum_k (x_k - y_k)^2 / (x_k + y_k)`` between rows (``chi2_kernel`` is ``exp(-gamma *`` it ``)``).
 
@@ -332,6 +377,8 @@ def chi2_distance(X, Y=None, device=None):
     return np.maximum(D, 0.0, out=D)
 
 
+@validate_params({"X": ["array-like", "sparse matrix"], **_KERNEL_CONSTRAINTS},
+                 prefer_skip_nested_validation=True)
 def kernel_diagonal(X, *, kernel="rbf", gamma=1.0, degree=3, coef0=0.0):
     """``k(x, x)`` for every row of ``X``, without the ``(n, n)`` matrix.
 

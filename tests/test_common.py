@@ -27,6 +27,7 @@ API_CHECKS = [
     "check_parameters_default_constructible",
     "check_get_params_invariance",
     "check_set_params",
+    "check_param_validation",  # fit checks the parameters before it reads X
 ]
 
 COLUMN_EXTRACTORS = [HOGFeatures, SIFTFeatures, TfidfText]

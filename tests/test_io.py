@@ -5,7 +5,6 @@ import cv2
 import numpy as np
 import pandas as pd
 import pytest
-import soundfile as sf
 
 from mmfuse.io import (MMFuseInputError, MMFuseInputWarning, is_missing, load_audio,
                        load_column, load_image, load_text)
@@ -128,11 +127,187 @@ def test_bad_image_objects():
         load_image(np.zeros((4, 4, 2)))
     with pytest.raises(MMFuseInputError, match="has no pixels"):
         load_image(np.zeros((0, 4)))
-    with pytest.raises(MMFuseInputError, match="expected an image path, bytes or array; got int"):
+    with pytest.raises(MMFuseInputError, match="expected an image path, bytes, array or PIL "
+                                               "image; got int"):
         load_image(42, row=0)
-    with pytest.raises(ValueError, match="mode must be"):
+    with pytest.raises(ValueError, match="The 'mode' parameter of load_image must be"):
         load_image(np.zeros((2, 2)), mode="bgr")
+    with pytest.raises(ValueError, match="The 'max_side' parameter of load_image must be"):
+        load_image(np.zeros((2, 2)), max_side=0)
     assert load_image(None) is None and load_image(float("nan")) is None
+
+
+# --------------------------------------------------------------------------- EXIF, Pillow
+
+PIL = pytest.importorskip  # Pillow comes with the test extra; mmfuse itself does not need it
+
+
+def _tiff_orientation_block(orientation, order="II"):
+    """A minimal EXIF TIFF block: one image directory holding the Orientation tag."""
+    bo = "little" if order == "II" else "big"
+    head = order.encode() + (42).to_bytes(2, bo) + (8).to_bytes(4, bo)
+    entry = ((0x0112).to_bytes(2, bo) + (3).to_bytes(2, bo) + (1).to_bytes(4, bo)
+             + orientation.to_bytes(2, bo) + b"\x00\x00")
+    return head + (1).to_bytes(2, bo) + entry + (0).to_bytes(4, bo)
+
+
+def _jpeg_with_orientation(bgr, orientation, order="II"):
+    """cv2's JPEG with an APP1 EXIF segment inserted after SOI (after JFIF's APP0 for 'MM')."""
+    ok, enc = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, 95])
+    data = enc.tobytes()
+    payload = b"Exif\x00\x00" + _tiff_orientation_block(orientation, order)
+    app1 = b"\xff\xe1" + (len(payload) + 2).to_bytes(2, "big") + payload
+    cut = 2 if order == "II" else 2 + 2 + int.from_bytes(data[4:6], "big")
+    return data[:cut] + app1 + data[cut:]
+
+
+def _png_with_orientation(bgr, orientation):
+    import zlib
+
+    ok, enc = cv2.imencode(".png", bgr)
+    data = enc.tobytes()
+    body = b"eXIf" + _tiff_orientation_block(orientation, "MM")
+    chunk = (len(body) - 4).to_bytes(4, "big") + body + zlib.crc32(body).to_bytes(4, "big")
+    return data[:33] + chunk + data[33:]  # after the 8-byte signature and the IHDR chunk
+
+
+# what each EXIF orientation means, applied to the stored pixels (EXIF 2.3, Table 5)
+UPRIGHT = {1: lambda a: a, 2: lambda a: a[:, ::-1], 3: lambda a: a[::-1, ::-1],
+           4: lambda a: a[::-1], 5: lambda a: a.swapaxes(0, 1),
+           6: lambda a: np.rot90(a, -1), 7: lambda a: np.rot90(a, -1)[::-1],
+           8: lambda a: np.rot90(a, 1)}
+
+
+@pytest.fixture(scope="module")
+def asymmetric_bgr():
+    """A 24x40 colour image whose every flip and rotation differs (smooth, for JPEG)."""
+    r, c = np.mgrid[0:24, 0:40]
+    return np.stack([r * 10, c * 6, (r * c) % 200], axis=-1).astype(np.uint8)
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+@pytest.mark.parametrize("order", ["II", "MM"])
+def test_jpeg_exif_orientation_loads_as_displayed(tmp_path, asymmetric_bgr, orientation, order):
+    data = _jpeg_with_orientation(asymmetric_bgr, orientation, order)
+    path = tmp_path / f"o{orientation}.jpg"
+    path.write_bytes(data)
+    from mmfuse.io import exif_orientation
+
+    assert exif_orientation(data) == orientation
+    # OpenCV's imread default (IMREAD_COLOR) applies the orientation: the same pixels
+    shown = cv2.imread(str(path), cv2.IMREAD_COLOR)[..., ::-1] / 255.0
+    for item in (path, str(path), data):
+        out = load_image(item, mode="rgb")
+        assert out.shape == shown.shape
+        np.testing.assert_allclose(out, shown, atol=1e-6)
+    assert load_image(path).shape == shown.shape[:2]
+    # and they are the stored pixels turned as the tag says
+    stored = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)[..., ::-1]
+    np.testing.assert_allclose(load_image(data, mode="rgb"), UPRIGHT[orientation](stored) / 255.0,
+                               atol=1e-6)
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_png_exif_orientation_and_rgba_kept(asymmetric_bgr, orientation):
+    bgra = np.dstack([asymmetric_bgr, np.full(asymmetric_bgr.shape[:2], 255, np.uint8)])
+    bgra[:4, :4, 3] = 0  # a transparent corner: alpha must survive the turn
+    data = _png_with_orientation(bgra, orientation)
+    rgba = bgra[..., [2, 1, 0, 3]].astype(np.float32) / 255
+    expected = UPRIGHT[orientation](rgba[..., :3] * rgba[..., 3:] + (1 - rgba[..., 3:]))
+    np.testing.assert_allclose(load_image(data, mode="rgb"), expected, atol=1e-6)
+    shown = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    assert shown.shape[:2] == expected.shape[:2]
+
+
+@pytest.mark.parametrize("orientation", [3, 6, 8])
+def test_webp_exif_orientation_as_imread(asymmetric_bgr, orientation):
+    """A lossless WebP with an EXIF chunk (written by Pillow): the pixels imread shows."""
+    Image = PIL("PIL.Image")
+    import io as _io
+
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    buf = _io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(asymmetric_bgr[..., ::-1])).save(
+        buf, "WEBP", lossless=True, exif=exif.tobytes())
+    data = buf.getvalue()
+    shown = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)[..., ::-1] / 255.0
+    np.testing.assert_allclose(load_image(data, mode="rgb"), shown, atol=1e-6)
+    np.testing.assert_allclose(load_image(data, mode="rgb"),
+                               UPRIGHT[orientation](asymmetric_bgr[..., ::-1]) / 255.0, atol=1e-6)
+
+
+def test_malformed_or_absent_exif_counts_as_upright(asymmetric_bgr):
+    from mmfuse.io import exif_orientation
+
+    ok, enc = cv2.imencode(".jpg", asymmetric_bgr)
+    plain = enc.tobytes()
+    assert exif_orientation(plain) == 1 and exif_orientation(b"GIF89a") == 1
+    broken = _jpeg_with_orientation(asymmetric_bgr, 6)
+    broken = broken[:12] + b"XX" + broken[14:]  # byte-order mark destroyed
+    assert exif_orientation(broken) == 1
+    bad_value = _jpeg_with_orientation(asymmetric_bgr, 9)
+    assert exif_orientation(bad_value) == 1
+    assert load_image(bad_value).shape == asymmetric_bgr.shape[:2]
+
+
+@pytest.mark.parametrize("mode", ["1", "L", "LA", "P", "PA", "RGB", "RGBA", "CMYK", "YCbCr",
+                                  "I;16", "I", "F"])
+def test_pil_images_are_accepted_in_every_mode(mode, asymmetric_bgr):
+    Image = PIL("PIL.Image")
+    rgb = np.ascontiguousarray(asymmetric_bgr[..., ::-1])
+    base = Image.fromarray(rgb)
+    if mode == "I;16":
+        img = Image.fromarray(rgb[..., 0].astype(np.uint16) * 257)
+        expected = rgb[..., 0] / 255.0
+    elif mode == "I":
+        img = Image.fromarray(rgb[..., 0].astype(np.int32))
+        expected = rgb[..., 0] / 255.0
+    elif mode == "F":
+        img = Image.fromarray(rgb[..., 0].astype(np.float32) / 255)
+        expected = rgb[..., 0] / 255.0
+    else:
+        img = base.convert(mode)
+        expected = np.asarray(img.convert("RGBA" if "A" in mode or mode == "P" else "RGB"))
+        expected = load_image(expected, mode="rgb")
+    assert img.mode == mode
+    out = load_image(img, mode="rgb", row=2, column="photo")
+    assert out.shape[:2] == rgb.shape[:2] and out.dtype == np.float32
+    if expected.ndim == 2:
+        expected = np.repeat(expected[..., None], 3, axis=2)
+    np.testing.assert_allclose(out, expected, atol=1e-6)
+    assert load_image(img).shape == rgb.shape[:2]
+
+
+def test_pil_image_equals_the_file_it_came_from(tmp_path, asymmetric_bgr):
+    """A JPEG opened with Pillow (EXIF orientation 6) gives the pixels its path gives."""
+    Image = PIL("PIL.Image")
+    path = tmp_path / "rotated.jpg"
+    path.write_bytes(_jpeg_with_orientation(asymmetric_bgr, 6))
+    with Image.open(path) as img:
+        from_pil = load_image(img, mode="rgb")
+    from_path = load_image(path, mode="rgb")
+    assert from_pil.shape == from_path.shape == (40, 24, 3)
+    assert np.abs(from_pil - from_path).max() <= 2 / 255  # two JPEG decoders
+    # a column of Pillow images goes through the extractors like any other item
+    from mmfuse.image import HOGFeatures
+
+    with Image.open(path) as img:
+        img.load()
+        X = HOGFeatures(image_size=(32, 32), color=True).fit_transform(
+            pd.Series([img, str(path), None]))
+    assert np.isnan(X[2]).all() and np.abs(X[0] - X[1]).max() < 0.1
+
+
+def test_pil_image_that_cannot_be_read_names_row(tmp_path, asymmetric_bgr):
+    Image = PIL("PIL.Image")
+    path = tmp_path / "cut.png"
+    ok, enc = cv2.imencode(".png", asymmetric_bgr)
+    path.write_bytes(enc.tobytes()[:200])
+    with Image.open(path) as img, \
+            pytest.raises(MMFuseInputError, match=r"row 7, column 'photo', .*cut.png: cannot "
+                                                  r"read the PIL image"):
+        load_image(img, row=7, column="photo")
 
 
 # --------------------------------------------------------------------------- audio
@@ -210,8 +385,10 @@ def test_bad_audio_objects():
         load_audio(np.zeros((20, 30)))
     with pytest.raises(MMFuseInputError, match="NaN or infinite"):
         load_audio(np.array([0.0, np.inf]))
-    with pytest.raises(ValueError, match="sr must be"):
+    with pytest.raises(ValueError, match="The 'sr' parameter of load_audio must be"):
         load_audio(np.zeros(3), sr=0)
+    with pytest.raises(ValueError, match="The 'max_duration' parameter of load_audio"):
+        load_audio(np.zeros(3), max_duration=float("nan"))
     assert load_audio(None) is None
 
 
@@ -228,6 +405,52 @@ def test_text_forms(nasty_corpus):
     assert out.startswith("Caf\ufffd cr\ufffdme")
     with pytest.raises(MMFuseInputError, match="expected text .* got int"):
         load_text(5, row=0)
+
+
+def test_text_decode_error_and_encoding(nasty_corpus):
+    raw = nasty_corpus["latin1_txt"].read_bytes()
+    assert load_text(raw, encoding="latin-1") == "Café crème, naïve façade"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # 'ignore' drops the bytes silently, as sklearn
+        assert load_text(raw, decode_error="ignore") == "Caf crme, nave faade"
+    with pytest.raises(MMFuseInputError, match=r"row 4, column 'text': text is not valid utf-8 "
+                                               r"\(byte 0xe9 at offset 3\); pass the file's "
+                                               r"encoding"):
+        load_text(raw, decode_error="strict", row=4, column="text")
+    with pytest.raises(ValueError, match="The 'decode_error' parameter of load_text"):
+        load_text("x", decode_error="surrogateescape")
+    with pytest.raises(ValueError, match="encoding='klingon' is not an encoding"):
+        load_text("x", encoding="klingon")
+
+
+def test_text_from_files_and_file_objects(tmp_path, nasty_corpus):
+    good = tmp_path / "a.txt"
+    good.write_text("ünïcode text", encoding="utf-8")
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    assert load_text(str(good), input="filename") == "ünïcode text"
+    assert load_text(good, input="filename") == "ünïcode text"
+    assert load_text(empty, input="filename") == ""  # an empty file is an empty document
+    assert load_text(None, input="filename") is None
+    latin = nasty_corpus["latin1_txt"]
+    assert load_text(latin, input="filename", encoding="latin-1").startswith("Café")
+    with pytest.raises(MMFuseInputError, match=r"row 2, column 'body', .*latin1.txt: text is "
+                                               r"not valid utf-8"):
+        load_text(latin, input="filename", decode_error="strict", row=2, column="body")
+    with pytest.raises(MMFuseInputError, match=r"row 1, .*nope.txt: file not found"):
+        load_text(str(tmp_path / "nope.txt"), input="filename", row=1)
+    with pytest.raises(MMFuseInputError, match="expects the path of a text file; got bytes"):
+        load_text(b"abc", input="filename")
+    with open(good, encoding="utf-8") as f:
+        assert load_text(f, input="file") == "ünïcode text"
+    with open(latin, "rb") as f:
+        assert load_text(f, input="file", encoding="latin-1").startswith("Café")
+    with pytest.raises(MMFuseInputError, match=r"got str \(for paths pass input='filename'\)"):
+        load_text(str(good), input="file")
+    f = open(good, "rb")
+    f.close()
+    with pytest.raises(MMFuseInputError, match=r"a.txt: cannot read the file object"):
+        load_text(f, input="file")
 
 
 # --------------------------------------------------------------------------- batches
@@ -258,5 +481,23 @@ def test_load_column_threads_match_serial(nasty_corpus):
     b = load_column(items, load_image, column="image", n_jobs=2)
     for x, y in zip(a.values, b.values):
         np.testing.assert_array_equal(x, y)
-    with pytest.raises(ValueError, match="on_error must be"):
+    with pytest.raises(ValueError, match="The 'on_error' parameter of load_column must be"):
         load_column(items, load_image, on_error="ignore")
+
+
+def test_load_column_checks_the_loaders_options_once(nasty_corpus, monkeypatch):
+    """A bad loader option fails before any item loads, named as the loader's parameter;
+    the items then load without re-validating each call."""
+    items = [str(nasty_corpus["jpg"])] * 4
+    with pytest.raises(ValueError, match="The 'mode' parameter of load_image must be"):
+        load_column(items, load_image, mode="bgr")
+    from sklearn.utils import _param_validation
+
+    calls = []
+    original = _param_validation.validate_parameter_constraints
+    monkeypatch.setattr(_param_validation, "validate_parameter_constraints",
+                        lambda *a, **k: calls.append(k["caller_name"]) or original(*a, **k))
+    load_column(items, load_image, mode="rgb")
+    assert calls == ["load_column"]  # load_image's options: checked once, not per item
+    load_image(items[0], mode="rgb")
+    assert calls == ["load_column", "load_image"]  # (the spy sees a direct call)

@@ -72,6 +72,26 @@ def test_invalid_input_errors(kernel):
         kernel(np.ones((2, 2)), np.ones((2, 3)))
 
 
+@pytest.mark.parametrize("gamma", [0, -1, np.nan, np.inf, "1"])
+def test_gamma_must_be_finite_and_positive(gamma):
+    """gamma=0 gives an all-ones kernel, negative gamma an indefinite one, NaN a NaN one."""
+    X = np.array([[1.0, 0.0], [0.5, 0.5]])
+    with pytest.raises(ValueError, match=r"The 'gamma' parameter of chi2_kernel must be a "
+                                         r"float in the range \(0.0, inf\)"):
+        chi2_kernel(X, gamma=gamma)
+    with pytest.raises(ValueError, match="The 'gamma' parameter of chi2_kernel"):
+        Chi2Kernel(gamma=gamma)(X)
+
+
+@pytest.mark.parametrize("kernel", [chi2_kernel, intersection_kernel])
+def test_parameters_are_named_in_errors(kernel):
+    name = kernel.__name__
+    with pytest.raises(ValueError, match=f"The 'device' parameter of {name} must be"):
+        kernel(np.ones((2, 2)), device="gpu")
+    with pytest.raises(ValueError, match=f"The 'Y' parameter of {name} must be"):
+        kernel(np.ones((2, 2)), Y=3.0)
+
+
 def test_usable_as_svc_kernel_and_equal_to_precomputed(rng):
     y = np.repeat([0, 1, 2], 20)
     centres = rng.random((3, 12)) * 2
@@ -135,9 +155,10 @@ def test_pairwise_kernel_reads_read_only_input(rng):
 
 
 @pytest.mark.parametrize("kwargs, match", [
-    ({"kernel": "sigmoid"}, "kernel must be one of"),
-    ({"kernel": "rbf", "gamma": -1.0}, "gamma > 0"),
-    ({"kernel": "poly", "degree": 0}, "degree >= 1"),
+    ({"kernel": "sigmoid"}, "The 'kernel' parameter of pairwise_kernel must be a str among"),
+    ({"kernel": "rbf", "gamma": -1.0}, "The 'gamma' parameter of pairwise_kernel must be"),
+    ({"kernel": "rbf", "gamma": None}, "kernel='rbf' needs a number gamma > 0"),
+    ({"kernel": "poly", "degree": 0}, "The 'degree' parameter of pairwise_kernel must be"),
 ])
 def test_pairwise_kernel_rejects_bad_parameters(kwargs, match):
     with pytest.raises(ValueError, match=match):

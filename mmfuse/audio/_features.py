@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from numbers import Integral, Real
 
 import numpy as np
@@ -15,7 +16,7 @@ from .._compat import Interval, StrOptions, _fit_context, validate_data
 from .._config import get_config, report_errors, resolve_configured_device
 from ..io import MMFuseInputError, load_audio, load_column
 from . import _spectral as sp
-from .mfcc import _check_params, mfcc_batch
+from .mfcc import PEER_CONSTRAINTS, _check_params, mfcc_batch
 
 __all__ = ["MFCCFeatures"]
 
@@ -115,6 +116,14 @@ class MFCCFeatures(TransformerMixin, BaseEstimator):
         Threads that decode files (joblib); None means 1.
     progress : bool or None, default=None
         Show a tqdm bar over batches; None shows it on a terminal only.
+    dct_type, norm, htk, mel_norm, window, win_length, power, pad_mode, center
+        librosa's parameters of the same names, passed to :func:`mmfuse.audio.mfcc`
+        (defaults ``2, 'ortho', False, 'slaney', 'hann', None, 2.0, 'constant',
+        True``, librosa's): the DCT type and normalisation, the HTK mel scale,
+        the mel filters' normalisation, the analysis window and its length, the
+        exponent of the magnitude spectrogram, and how frames are centred.
+        With ``center=False`` a clip shorter than ``n_fft`` samples cannot be
+        analysed and is a bad item (:class:`~mmfuse.io.MMFuseInputError`).
 
     Attributes
     ----------
@@ -188,12 +197,15 @@ class MFCCFeatures(TransformerMixin, BaseEstimator):
         "device": [StrOptions({"auto", "cpu", "cuda"}), None],
         "n_jobs": [Integral, None],
         "progress": ["boolean", None],
+        **PEER_CONSTRAINTS,
     }
 
     def __init__(self, *, sr=16000, n_mfcc=20, n_fft=512, hop_length=160, n_mels=40,
                  deltas=2, stats=("mean", "std"), max_duration=None, loudness="peak",
                  top_db=50.0, trim_db=25.0, cmvn="meanvar", n_segments=6, delta_width=9,
-                 device=None, n_jobs=None, progress=None):
+                 device=None, n_jobs=None, progress=None, dct_type=2, norm="ortho",
+                 htk=False, mel_norm="slaney", window="hann", win_length=None, power=2.0,
+                 pad_mode="constant", center=True):
         self.sr = sr
         self.n_mfcc = n_mfcc
         self.n_fft = n_fft
@@ -211,12 +223,22 @@ class MFCCFeatures(TransformerMixin, BaseEstimator):
         self.device = device
         self.n_jobs = n_jobs
         self.progress = progress
+        self.dct_type = dct_type
+        self.norm = norm
+        self.htk = htk
+        self.mel_norm = mel_norm
+        self.window = window
+        self.win_length = win_length
+        self.power = power
+        self.pad_mode = pad_mode
+        self.center = center
 
     # ------------------------------------------------------------------ sklearn API
 
     def _check(self):
-        _check_params(self.sr, self.n_mfcc, self.n_fft, self.hop_length, self.n_mels, 0.0,
-                      None, 0)
+        _check_params(sr=self.sr, n_mfcc=self.n_mfcc, n_fft=self.n_fft, n_mels=self.n_mels,
+                      win_length=self.win_length, dct_type=self.dct_type)
+        sp.stft_window(self.window, self.win_length, self.n_fft)  # a bad spec fails in fit
         stats = tuple(self.stats)
         bad = [s for s in stats if s not in STATS]
         if not stats or bad or len(set(stats)) != len(stats):
@@ -337,7 +359,10 @@ class MFCCFeatures(TransformerMixin, BaseEstimator):
 
     def _item_loader(self):
         """``(loader, kwargs)`` that :meth:`transform` loads each clip with."""
-        return load_audio, {"sr": self.sr, "max_duration": self.max_duration}
+        kwargs = {"sr": self.sr, "max_duration": self.max_duration}
+        if not self.center:
+            return _load_framable_clip, {**kwargs, "n_fft": self.n_fft}
+        return load_audio, kwargs
 
     def _screen_rows(self, X):
         """``(failed, errors)``: the clips of ``X`` that :meth:`transform` cannot load."""
@@ -376,7 +401,9 @@ class MFCCFeatures(TransformerMixin, BaseEstimator):
         cep, n_valid, db = mfcc_batch(
             xp, y, n_samples, sr=self.sr, n_mfcc=self.n_mfcc, n_fft=self.n_fft,
             hop_length=self.hop_length, n_mels=self.n_mels, fmin=0.0, fmax=None, lifter=0,
-            center=True, top_db=float(self.top_db))
+            center=self.center, top_db=float(self.top_db), dct_type=self.dct_type,
+            norm=self.norm, htk=self.htk, mel_norm=self.mel_norm, window=self.window,
+            win_length=self.win_length, power=self.power, pad_mode=self.pad_mode)
         cep = xp.moveaxis(cep, -1, -2)  # (n, n_mfcc, T)
         n, _, t_len = cep.shape
         start, stop = np.zeros(n, dtype=np.int64), np.asarray(n_valid, dtype=np.int64)
@@ -431,6 +458,18 @@ class MFCCFeatures(TransformerMixin, BaseEstimator):
         tags.input_tags.allow_nan = False
         tags.transformer_tags.preserves_dtype = []  # always float32 features
         return tags
+
+
+def _load_framable_clip(item, *, n_fft, row=None, column=None, **kwargs):
+    """:func:`~mmfuse.io.load_audio`, refusing a clip too short for one uncentred frame."""
+    y = load_audio(item, row=row, column=column, **kwargs)
+    if y is not None and len(y) < n_fft:
+        raise MMFuseInputError(
+            f"clip has {len(y)} samples ({len(y) / kwargs['sr']:.3g} s), fewer than "
+            f"n_fft={n_fft}, so center=False gives it no frame; pad it, lower n_fft or "
+            "pass center=True", row=row, column=column,
+            path=item if isinstance(item, (str, os.PathLike)) else None)
+    return y
 
 
 def _trim(xp, db, n_valid, trim_db):

@@ -7,9 +7,10 @@ wherever a per-clip reduction is taken: the ``top_db`` floor, trimming,
 normalisation and pooling).
 
 ``frame_count``          frames librosa gives a clip of ``n`` samples
-``power_spectrogram``    framing + periodic Hann window + real FFT, ``|X|**2``
+``stft_window``          librosa's analysis window (``get_window`` + ``pad_center``)
+``power_spectrogram``    centring pad + framing + window + real FFT, ``|X|**power``
 ``log_mel``              mel filter bank (librosa's) and ``power_to_db`` per clip
-``dct_ortho``            the orthonormal DCT-II matrix (``scipy.fft.dct(norm='ortho')``)
+``dct_matrix``           the DCT matrix of ``scipy.fft.dct(type, norm)``
 ``mfcc_from_log_mel``    DCT + optional liftering
 ``savgol_delta``         ``librosa.feature.delta`` over each clip's valid frames
 """
@@ -23,18 +24,21 @@ import numpy as np
 from .._backend import is_numpy_namespace
 
 __all__ = [
-    "dct_ortho",
+    "PAD_MODES",
+    "dct_matrix",
     "frame_count",
-    "hann_window",
     "log_mel",
     "mel_basis",
     "mfcc_from_log_mel",
     "power_spectrogram",
     "savgol_delta",
+    "stft_window",
 ]
 
 AMIN = 1e-10   # power_to_db's floor, as librosa
 TOP_DB = 80.0  # power_to_db's dynamic range, as librosa.feature.mfcc
+#: the ``pad_mode`` values of ``librosa.stft`` (NumPy's modes that need no statistic)
+PAD_MODES = ("constant", "edge", "linear_ramp", "reflect", "symmetric")
 
 
 def frame_count(n_samples, n_fft, hop_length, center=True):
@@ -45,49 +49,123 @@ def frame_count(n_samples, n_fft, hop_length, center=True):
     return np.where(n >= n_fft, 1 + (n - n_fft) // hop_length, 0)
 
 
-@functools.lru_cache(maxsize=32)
-def hann_window(n_fft):
-    """``scipy.signal.get_window('hann', n_fft, fftbins=True)``: the periodic Hann window."""
-    k = np.arange(n_fft, dtype=np.float64)
-    return 0.5 - 0.5 * np.cos(2.0 * np.pi * k / n_fft)
+def stft_window(window, win_length, n_fft):
+    """librosa's STFT window: ``pad_center(get_window(window, win_length, fftbins=True), n_fft)``.
+
+    ``window`` is what ``librosa.stft`` takes: a name or ``(name, parameter)``
+    tuple or Kaiser beta (:func:`scipy.signal.get_window`), a function of the
+    length, or an array of ``win_length`` values. Returns float64 ``(n_fft,)``.
+    """
+    win_length = n_fft if win_length is None else int(win_length)
+    try:
+        hash(window)
+    except TypeError:  # an array: nothing to cache
+        return _stft_window(window, win_length, n_fft)
+    return _stft_window_cached(window, win_length, n_fft)
+
+
+def _stft_window(window, win_length, n_fft):
+    import librosa  # noqa: PLC0415
+
+    try:
+        w = librosa.filters.get_window(window, win_length, fftbins=True)
+    except Exception as exc:  # librosa/scipy raise several types for a bad spec
+        raise ValueError(f"window={_short_repr(window)} is not a window of win_length="
+                         f"{win_length} samples: {exc}") from None
+    w = np.asarray(librosa.util.pad_center(np.asarray(w, dtype=np.float64), size=n_fft))
+    if not np.isfinite(w).all():
+        raise ValueError(f"window={_short_repr(window)} has NaN or infinite values")
+    return w
+
+
+_stft_window_cached = functools.lru_cache(maxsize=32)(_stft_window)
+
+
+def _short_repr(value):
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 @functools.lru_cache(maxsize=32)
-def mel_basis(sr, n_fft, n_mels, fmin, fmax):
-    """librosa's Slaney mel filter bank, ``(n_mels, 1 + n_fft // 2)`` float64 (cached)."""
+def mel_basis(sr, n_fft, n_mels, fmin, fmax, htk=False, norm="slaney"):
+    """:func:`librosa.filters.mel`, ``(n_mels, 1 + n_fft // 2)`` float64 (cached).
+
+    ``htk`` selects the HTK mel scale instead of Slaney's; ``norm`` is the
+    filters' normalisation (``'slaney'``: area, a number ``p``: unit ``p``-norm,
+    None: peak 1).
+    """
     import librosa  # noqa: PLC0415
 
     return librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax,
-                               dtype=np.float64)
+                               htk=htk, norm=norm, dtype=np.float64)
 
 
 @functools.lru_cache(maxsize=32)
-def dct_ortho(n_in, n_out):
-    """``(n_in, n_out)`` matrix ``D``: ``x @ D == scipy.fft.dct(x, 2, norm='ortho')[:n_out]``."""
-    m = np.arange(n_in, dtype=np.float64)[:, None]
-    k = np.arange(n_out, dtype=np.float64)[None, :]
-    d = np.cos(np.pi * k * (2.0 * m + 1.0) / (2.0 * n_in)) * np.sqrt(2.0 / n_in)
-    d[:, 0] = np.sqrt(1.0 / n_in)
-    return d
+def dct_matrix(n_in, n_out, dct_type=2, norm="ortho"):
+    """``(n_in, n_out)`` matrix ``D``: ``x @ D == scipy.fft.dct(x, dct_type, norm=norm)[:n_out]``.
+
+    Built by transforming the identity with SciPy, so every type and
+    normalisation of ``scipy.fft.dct`` (librosa's ``mfcc`` calls it) is exact.
+    """
+    import scipy.fft  # noqa: PLC0415
+
+    return np.ascontiguousarray(
+        scipy.fft.dct(np.eye(n_in), type=dct_type, norm=norm, axis=-1)[:, :n_out])
 
 
-def power_spectrogram(xp, y, *, n_fft, hop_length, center=True):
-    """``|STFT|**2`` of every clip: ``y`` ``(n, T)`` -> ``(n, n_frames, 1 + n_fft // 2)``.
+def _centre_pads(xp, y, n_fft, hop_length, pad_mode):
+    """``(left, right)``: the samples ``librosa.stft(center=True)`` puts around the clip ``y``.
 
-    Frames start every ``hop_length`` samples; with ``center`` the signal is first
-    padded with ``n_fft // 2`` zeros at both ends (librosa >= 0.10,
-    ``pad_mode='constant'``). Each frame is multiplied by the periodic Hann
-    window and transformed with a real FFT, all clips and frames at once.
+    librosa pads the head frames from a prefix of the clip and the tail frames
+    from a suffix (not from the whole clip) when the two do not overlap; this
+    reproduces that, so ``pad_mode='reflect'`` etc. give librosa's frames.
+    """
+    pad = n_fft // 2
+    n = y.shape[-1]
+    start_k = -(-pad // hop_length)  # ceil
+    tail_k = (n + pad - n_fft) // hop_length + 1
+    if tail_k <= start_k:
+        full = xp.pad(y, (pad, pad), mode=pad_mode)
+        return full[:pad], full[pad + n:]
+    left = xp.pad(y[: (start_k - 1) * hop_length - pad + n_fft + 1], (pad, 0), mode=pad_mode)
+    if tail_k * hop_length - pad + n_fft > n + pad:
+        # no frame reaches into the right pad: librosa builds none from it
+        return left[:pad], xp.zeros(pad, dtype=y.dtype)
+    right = xp.pad(y[tail_k * hop_length - pad:], (0, pad), mode=pad_mode)
+    return left[:pad], right[right.shape[-1] - pad:]
+
+
+def power_spectrogram(xp, y, *, n_fft, hop_length, center=True, window="hann",
+                      win_length=None, power=2.0, pad_mode="constant", n_samples=None):
+    """``|STFT|**power`` of every clip: ``y`` ``(n, T)`` -> ``(n, n_frames, 1 + n_fft // 2)``.
+
+    Frames start every ``hop_length`` samples; with ``center`` the clip is first
+    padded with ``n_fft // 2`` samples at both ends as ``librosa.stft`` pads it
+    (``pad_mode``; ``'constant'`` is zeros). Each frame is multiplied by
+    :func:`stft_window` and transformed with a real FFT, all clips and frames at
+    once. ``n_samples`` gives each clip's own length in a zero-padded batch
+    (default: all ``T``): the right-hand centring pad is built from each clip's
+    own end.
     """
     dtype = y.dtype
     if center:
         pad = n_fft // 2
-        y = xp.pad(y, ((0, 0), (pad, pad)))
+        if pad_mode == "constant":
+            y = xp.pad(y, ((0, 0), (pad, pad)))
+        else:
+            lengths = np.full(y.shape[0], y.shape[-1]) if n_samples is None else n_samples
+            padded = xp.zeros((y.shape[0], y.shape[-1] + 2 * pad), dtype=dtype)
+            for i, n in enumerate(np.asarray(lengths, dtype=np.int64).tolist()):
+                left, right = _centre_pads(xp, y[i, :n], n_fft, hop_length, pad_mode)
+                padded[i, :pad] = left
+                padded[i, pad:pad + n] = y[i, :n]
+                padded[i, pad + n:2 * pad + n] = right
+            y = padded
     n_frames = int(frame_count(y.shape[-1], n_fft, hop_length, center=False))
     if n_frames < 1:
         raise ValueError(f"clips of {y.shape[-1]} samples are shorter than n_fft={n_fft} "
                          "with center=False; pass center=True or lower n_fft")
-    window = xp.asarray(hann_window(n_fft), dtype=dtype)
+    window = xp.asarray(stft_window(window, win_length, n_fft), dtype=dtype)
     if is_numpy_namespace(xp):
         import scipy.fft  # noqa: PLC0415
 
@@ -97,9 +175,14 @@ def power_spectrogram(xp, y, *, n_fft, hop_length, center=True):
     else:
         idx = (xp.arange(n_frames)[:, None] * hop_length + xp.arange(n_fft)[None, :])
         spec = xp.fft.rfft(y[:, idx] * window, axis=-1)
-    power = spec.real * spec.real
-    power += spec.imag * spec.imag
-    return power.astype(dtype, copy=False)
+    if power == 2:
+        out = spec.real * spec.real
+        out += spec.imag * spec.imag
+    else:
+        out = xp.abs(spec)
+        if power != 1:
+            out **= power
+    return out.astype(dtype, copy=False)
 
 
 def valid_mask(xp, n_valid, n_frames, start=None):
@@ -111,8 +194,9 @@ def valid_mask(xp, n_valid, n_frames, start=None):
     return mask
 
 
-def log_mel(xp, power, n_valid, *, sr, n_fft, n_mels, fmin, fmax, top_db=TOP_DB):
-    """Mel power spectrogram in dB, ``power_to_db(ref=1.0, amin=1e-10, top_db)`` per clip.
+def log_mel(xp, power, n_valid, *, sr, n_fft, n_mels, fmin, fmax, top_db=TOP_DB, htk=False,
+            mel_norm="slaney"):
+    """Mel spectrogram in dB, ``power_to_db(ref=1.0, amin=1e-10, top_db)`` per clip.
 
     ``power`` is ``(n, n_frames, n_bins)``; returns ``(n, n_frames, n_mels)``. The
     ``top_db`` floor is relative to the loudest valid frame of EACH clip (librosa
@@ -123,7 +207,8 @@ def log_mel(xp, power, n_valid, *, sr, n_fft, n_mels, fmin, fmax, top_db=TOP_DB)
     other clips of its batch (float32 matrix products round differently with
     the row position), so features do not change with batch composition.
     """
-    basis = xp.asarray(mel_basis(sr, n_fft, n_mels, fmin, fmax).T, dtype=xp.float64)
+    basis = xp.asarray(mel_basis(sr, n_fft, n_mels, fmin, fmax, htk, mel_norm).T,
+                       dtype=xp.float64)
     n, t_len, n_bins = power.shape
     mel = (power.reshape(n * t_len, n_bins).astype(xp.float64) @ basis).reshape(n, t_len, -1)
     db = 10.0 * xp.log10(xp.maximum(mel, AMIN))
@@ -134,9 +219,10 @@ def log_mel(xp, power, n_valid, *, sr, n_fft, n_mels, fmin, fmax, top_db=TOP_DB)
     return db
 
 
-def mfcc_from_log_mel(xp, db, *, n_mfcc, lifter=0):
-    """DCT-II (orthonormal) over the mel axis: ``(n, T, n_mels)`` -> ``(n, T, n_mfcc)``."""
-    basis = xp.asarray(dct_ortho(db.shape[-1], n_mfcc), dtype=db.dtype)
+def mfcc_from_log_mel(xp, db, *, n_mfcc, lifter=0, dct_type=2, norm="ortho"):
+    """DCT over the mel axis (``scipy.fft.dct(type=dct_type, norm=norm)``): ``(n, T, n_mels)``
+    -> ``(n, T, n_mfcc)``, then liftering."""
+    basis = xp.asarray(dct_matrix(db.shape[-1], n_mfcc, dct_type, norm), dtype=db.dtype)
     n, t_len, n_mels = db.shape
     out = (db.reshape(n * t_len, n_mels) @ basis).reshape(n, t_len, n_mfcc)
     if lifter > 0:

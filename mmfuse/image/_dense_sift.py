@@ -24,8 +24,12 @@ image:
 from __future__ import annotations
 
 import math
+from numbers import Real
 
 import numpy as np
+
+from .._compat import Interval
+from .._validation import validate_params
 
 __all__ = ["OPENCV_SIGMA", "dense_sift_batch", "grid_positions", "opencv_keypoint_size"]
 
@@ -36,6 +40,8 @@ N_BINS = 4
 _CLIP = 0.2
 
 
+@validate_params({"patch_size": [Interval(Real, 0, None, closed="neither")]},
+                 prefer_skip_nested_validation=True)
 def opencv_keypoint_size(patch_size):
     """OpenCV ``KeyPoint.size`` whose descriptor window is ``patch_size`` px wide.
 

@@ -7,6 +7,7 @@ scikit-learn transformer over a column of images (paths, bytes or arrays).
 
 from __future__ import annotations
 
+import functools
 import math
 from numbers import Integral
 
@@ -15,8 +16,10 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from .._backend import get_namespace, is_numpy_namespace, namespace_for, to_numpy
-from .._compat import Interval, StrOptions, _fit_context, validate_data
+from .._compat import (DEVICE_CONSTRAINT, Interval, Options, PairInterval, StrOptions,
+                       _fit_context, validate_data)
 from .._config import get_config, resolve_configured_device
+from .._validation import validate_params
 from .._base import drop_failed_rows, screen_column, strict_loading, warn_rows
 from ..io import load_image
 from ._batch import iter_image_batches, n_items_per_chunk
@@ -145,6 +148,23 @@ def _cell_histograms_xp(xp, g_row, g_col, n_cells, cell, orientations):
     return hist / (cr * cc)
 
 
+def _magnitude_cpu(gr, gc):
+    """Gradient magnitude for the CPU path: ``hypot`` in float64, ``sqrt(r*r + c*c)`` in float32.
+
+    In float32 the three NumPy passes (element-wise, correctly rounded, no fused
+    multiply-add) are 5x faster than ``np.hypot`` and give the same value on every
+    call, whatever the arrays' memory alignment or the thread count; OpenCV's
+    ``cv2.magnitude`` does not (its SIMD and scalar paths round differently, so
+    repeated calls on the same image differed by up to 3e-8). The result is
+    within one float32 ulp of ``hypot``.
+    """
+    if gr.dtype != np.float32:
+        return np.hypot(gr, gc)
+    out = np.multiply(gr, gr)
+    out += gc * gc
+    return np.sqrt(out, out=out)
+
+
 def _cell_histograms_cv2(g_row, g_col, n_cells, cell, orientations):
     """The same histograms on the CPU: OpenCV angles and one scatter-add pass.
 
@@ -161,7 +181,7 @@ def _cell_histograms_cv2(g_row, g_col, n_cells, cell, orientations):
     rows, cols = ncr * cr, ncc * cc
     gr = np.ascontiguousarray(g_row[:, :rows, :cols]).reshape(n * rows, cols)
     gc = np.ascontiguousarray(g_col[:, :rows, :cols]).reshape(n * rows, cols)
-    magnitude = cv2.magnitude(gc, gr) if gr.dtype == np.float32 else np.hypot(gr, gc)
+    magnitude = _magnitude_cpu(gr, gc)
     scale = orientations / 180.0
     t = cv2.phase(gc, gr, angleInDegrees=True)  # [0, 360]
     t *= scale                                  # in bin units, [0, 2 * orientations]
@@ -212,7 +232,12 @@ def _normalize_blocks(xp, hist, block, block_norm):
     return out.reshape(n, -1)
 
 
-def _hog_chunk(xp, chunk, *, orientations, cell, block, block_norm, color, use_cv2):
+def _hog_chunk(xp, chunk, *, orientations, cell, block, block_norm, color, use_cv2,
+               transform_sqrt=False):
+    """``(features, cell histograms)``: ``(n, n_features)`` and
+    ``(n, n_cells_row, n_cells_col, orientations)``."""
+    if transform_sqrt:
+        chunk = xp.sqrt(chunk)
     if color:
         n, h, w, c = chunk.shape
         planes = xp.ascontiguousarray(xp.moveaxis(chunk, -1, 1)).reshape(n * c, h, w)
@@ -226,28 +251,123 @@ def _hog_chunk(xp, chunk, *, orientations, cell, block, block_norm, color, use_c
         hist = _cell_histograms_cv2(g_row, g_col, n_cells, cell, orientations)
     else:
         hist = _cell_histograms_xp(xp, g_row, g_col, n_cells, cell, orientations)
-    return _normalize_blocks(xp, hist, block, block_norm)
+    return _normalize_blocks(xp, hist, block, block_norm), hist
+
+
+def _bresenham(r0, c0, r1, c1):
+    """Pixels of the segment from ``(r0, c0)`` to ``(r1, c1)`` (``skimage.draw.line``'s
+    Bresenham algorithm)."""
+    steep = False
+    r, c = r0, c0
+    dr, dc = abs(r1 - r0), abs(c1 - c0)
+    sc = 1 if c1 - c > 0 else -1
+    sr = 1 if r1 - r > 0 else -1
+    if dr > dc:
+        steep = True
+        r, c = c, r
+        dr, dc = dc, dr
+        sr, sc = sc, sr
+    d = 2 * dr - dc
+    rr, cc = [], []
+    for _ in range(dc):
+        rr.append(c if steep else r)
+        cc.append(r if steep else c)
+        while d >= 0:
+            r += sr
+            d -= 2 * dc
+        c += sc
+        d += 2 * dr
+    rr.append(r1)
+    cc.append(c1)
+    return rr, cc
+
+
+@functools.lru_cache(maxsize=16)
+def _visualization_lines(n_cells, cell, orientations):
+    """Per ``(cell row, cell col, orientation)``, the pixels of its line, as scikit-image draws it.
+
+    A line through the cell centre, perpendicular to the middle of the
+    orientation bin (so along the edge that bin describes), of half-length
+    ``min(cell) // 2 - 1`` pixels; endpoints truncated to integers by ``int()``.
+    """
+    (ncr, ncc), (c_row, c_col) = n_cells, cell
+    radius = min(c_row, c_col) // 2 - 1
+    mid = np.pi * (np.arange(orientations) + 0.5) / orientations
+    dr_arr, dc_arr = radius * np.sin(mid), radius * np.cos(mid)
+    lines = []
+    for r in range(ncr):
+        for c in range(ncc):
+            centre = (r * c_row + c_row // 2, c * c_col + c_col // 2)
+            for o in range(orientations):
+                dr, dc = dr_arr[o], dc_arr[o]
+                rr, cc = _bresenham(int(centre[0] - dc), int(centre[1] + dr),
+                                    int(centre[0] + dc), int(centre[1] - dr))
+                lines.append((r, c, o, np.asarray(rr, dtype=np.intp),
+                              np.asarray(cc, dtype=np.intp)))
+    return tuple(lines)
+
+
+def _hog_images(xp, hist, shape, cell):
+    """scikit-image's HOG visualisation of every image: ``(n, H, W)``.
+
+    Each cell draws, for each orientation bin, a line through its centre
+    weighted by the bin's (unnormalised) cell histogram value; lines add up
+    where they cross, in the order scikit-image adds them.
+    """
+    n, ncr, ncc, orientations = hist.shape
+    out = xp.zeros((n,) + tuple(shape), dtype=hist.dtype)
+    for r, c, o, rr, cc in _visualization_lines((ncr, ncc), cell, orientations):
+        if not is_numpy_namespace(xp):
+            rr, cc = xp.asarray(rr), xp.asarray(cc)
+        out[:, rr, cc] += hist[:, r, c, o][:, None]
+    return out
 
 
 # --------------------------------------------------------------------------- public
 
+#: the parameters hog() and HOGFeatures share, with the values they accept
+_SHARED_CONSTRAINTS = {
+    "orientations": [Interval(Integral, 1, None, closed="left")],
+    "pixels_per_cell": [PairInterval(Integral, 1, None, closed="left")],
+    "cells_per_block": [PairInterval(Integral, 1, None, closed="left")],
+    "block_norm": [StrOptions(set(BLOCK_NORMS))],
+    "transform_sqrt": ["boolean"],
+    "device": DEVICE_CONSTRAINT,
+}
+
+
+@validate_params(
+    {
+        "images": ["array-like"],
+        "visualize": ["boolean"],
+        "feature_vector": ["boolean"],
+        "channel_axis": [Options(Integral, {-1, 1, 3}), None],
+        **_SHARED_CONSTRAINTS,
+    },
+    prefer_skip_nested_validation=True,
+)
 def hog(images, orientations=9, pixels_per_cell=(8, 8), cells_per_block=(2, 2),
-        block_norm="L2-Hys", channel_axis=None, device=None):
+        block_norm="L2-Hys", visualize=False, transform_sqrt=False, feature_vector=True, *,
+        channel_axis=None, device=None):
     """Histogram of Oriented Gradients of every image of a batch.
 
     For each image:
 
-    1. gradients along rows and columns by central differences ``[-1, 0, 1]``
+    1. with ``transform_sqrt``, the square root of every pixel (gamma
+       compression [1]_);
+    2. gradients along rows and columns by central differences ``[-1, 0, 1]``
        (zero on the first/last row and column); for colour images, per pixel,
        the gradient of the channel with the largest magnitude;
-    2. each pixel votes its gradient magnitude into one of ``orientations``
+    3. each pixel votes its gradient magnitude into one of ``orientations``
        unsigned orientation bins over [0, 180) degrees, in the cell of
        ``pixels_per_cell`` pixels it belongs to; a cell's histogram is the mean
        vote (sum divided by the cell area);
-    3. overlapping blocks of ``cells_per_block`` cells (stride one cell) are
+    4. overlapping blocks of ``cells_per_block`` cells (stride one cell) are
        normalised with ``block_norm``;
-    4. the normalised blocks are concatenated, in scikit-image's order
+    5. the normalised blocks are concatenated, in scikit-image's order
        ``(block_row, block_col, cell_row, cell_col, orientation)``.
+
+    The signature is :func:`skimage.feature.hog`'s, for a batch.
 
     Parameters
     ----------
@@ -257,18 +377,28 @@ def hog(images, orientations=9, pixels_per_cell=(8, 8), cells_per_block=(2, 2),
         scikit-image does. Pixel values are used as they are (no rescaling).
     orientations : int, default=9
         Number of orientation bins.
-    pixels_per_cell : (int, int), default=(8, 8)
+    pixels_per_cell : int or (int, int), default=(8, 8)
         Cell size in pixels (rows, columns). Pixels beyond the last whole cell
         are ignored.
-    cells_per_block : (int, int), default=(2, 2)
+    cells_per_block : int or (int, int), default=(2, 2)
         Block size in cells (rows, columns).
     block_norm : {'L1', 'L1-sqrt', 'L2', 'L2-Hys'}, default='L2-Hys'
         ``'L1'``: ``v / (|v|_1 + eps)``; ``'L1-sqrt'``: the square root of that;
         ``'L2'``: ``v / sqrt(|v|_2^2 + eps^2)``; ``'L2-Hys'``: L2, then clipped
         at 0.2 and L2-normalised again [1]_, [2]_. ``eps = 1e-5``.
-    channel_axis : int or None, default=None
-        Axis of ``images`` that holds colour channels (``-1`` or ``3``; ``1`` is
-        moved last); None for grey batches ``(N, H, W)``.
+    visualize : bool, default=False
+        Also return scikit-image's picture of the cell histograms (see Returns).
+    transform_sqrt : bool, default=False
+        Apply power-law (gamma) compression, the square root of each pixel,
+        before the gradients; it lowers the weight of strong edges and of
+        illumination changes [1]_. Needs non-negative pixels.
+    feature_vector : bool, default=True
+        Return each image's descriptor flattened (``(N, n_features)``); False
+        returns the blocks ``(N, nbr, nbc, b_row, b_col, orientations)``: ``nbr``
+        by ``nbc`` blocks of ``cells_per_block = (b_row, b_col)`` cells.
+    channel_axis : {-1, 3, 1} or None, default=None
+        Axis of ``images`` that holds colour channels (``1`` is moved last);
+        None for grey batches ``(N, H, W)``.
     device : {'auto', 'cpu', 'cuda'} or None, default=None
         Where to compute. ``None`` or ``'auto'`` uses the GPU for a CuPy batch;
         otherwise ``None`` follows :func:`mmfuse.config_context`'s device and
@@ -276,17 +406,24 @@ def hog(images, orientations=9, pixels_per_cell=(8, 8), cells_per_block=(2, 2),
 
     Returns
     -------
-    features : array of shape (N, n_features)
+    features : array of shape (N, n_features) or (N, nbr, nbc, b_row, b_col, orientations)
         In the computation's float dtype, in the input's namespace (a NumPy batch
         gives NumPy features even when computed on the GPU).
         ``n_features = n_blocks_row * n_blocks_col * cells_per_block[0] *
         cells_per_block[1] * orientations``.
+    hog_images : array of shape (N, H, W), only with ``visualize=True``
+        For each image, ``skimage.feature.hog(..., visualize=True)``'s picture:
+        in every cell, for every orientation bin, a line through the cell
+        centre along the edge direction of the bin's middle angle, of
+        half-length ``min(pixels_per_cell) // 2 - 1``, whose pixels add the
+        cell's (unnormalised) histogram value for that bin.
 
     Raises
     ------
     ValueError
-        A bad parameter, a batch of the wrong rank, or images too small to hold
-        one block (the message gives the minimum size).
+        A bad parameter (the message names it), a batch of the wrong rank,
+        images too small to hold one block (the message gives the minimum
+        size), or negative pixels with ``transform_sqrt``.
 
     See Also
     --------
@@ -300,7 +437,8 @@ def hog(images, orientations=9, pixels_per_cell=(8, 8), cells_per_block=(2, 2),
     trilinear interpolation of votes between neighbouring bins and cells (each
     pixel votes for exactly one bin of one cell); the default block norm is
     L2-Hys and blocks are (2, 2) cells as in the paper (scikit-image's own
-    default is (3, 3)). No gamma/sqrt compression is applied.
+    default is (3, 3)). scikit-image computes the square root of negative
+    pixels as NaN; here ``transform_sqrt`` with a negative pixel raises.
 
     Against ``skimage.feature.hog(image, ..., feature_vector=True)`` the result
     agrees within 1e-5 for float64 input (summation order differs). float32 is
@@ -320,6 +458,8 @@ def hog(images, orientations=9, pixels_per_cell=(8, 8), cells_per_block=(2, 2),
     comes from rounding the input, not from the computation. Pass float64
     images where every value must match within 1e-5.
 
+    The result is bit-reproducible on a given machine: the same batch gives the
+    same bytes on every call, whatever the thread count or memory layout.
     The batch is processed in chunks of images bounded by the ``working_memory``
     setting of :func:`mmfuse.config_context`.
 
@@ -338,22 +478,23 @@ def hog(images, orientations=9, pixels_per_cell=(8, 8), cells_per_block=(2, 2),
     >>> images = np.random.default_rng(0).random((5, 32, 32))
     >>> hog(images).shape
     (5, 324)
+    >>> features, hog_images = hog(images, visualize=True, feature_vector=False)
+    >>> features.shape, hog_images.shape
+    ((5, 3, 3, 2, 2, 9), (5, 32, 32))
     """
     return _hog(images, orientations=orientations, pixels_per_cell=pixels_per_cell,
                 cells_per_block=cells_per_block, block_norm=block_norm,
-                channel_axis=channel_axis, device=device)
+                channel_axis=channel_axis, device=device, transform_sqrt=transform_sqrt,
+                feature_vector=feature_vector, visualize=visualize)
 
 
 def _hog(images, *, orientations, pixels_per_cell, cells_per_block, block_norm,
-         channel_axis, device, use_cv2=None):
-    if not isinstance(orientations, Integral) or isinstance(orientations, bool) \
-            or orientations < 1:
-        raise ValueError(f"orientations must be a positive integer; got {orientations!r}")
+         channel_axis, device, use_cv2=None, transform_sqrt=False, feature_vector=True,
+         visualize=False):
+    """:func:`hog` without the parameter validation (callers have validated)."""
     orientations = int(orientations)
     cell = _pair(pixels_per_cell, "pixels_per_cell")
     block = _pair(cells_per_block, "cells_per_block")
-    if block_norm not in BLOCK_NORMS:
-        raise ValueError(f"block_norm must be one of {BLOCK_NORMS}; got {block_norm!r}")
 
     in_xp = get_namespace(images)
     if device in (None, "auto") and not is_numpy_namespace(in_xp):
@@ -369,9 +510,6 @@ def _hog(images, *, orientations, pixels_per_cell, cells_per_block, block_norm,
             raise ValueError(
                 f"channel_axis={channel_axis} needs a colour batch of shape (N, H, W, C); "
                 f"got shape {tuple(images.shape)}")
-        if channel_axis not in (-1, 1, 3):
-            raise ValueError(f"channel_axis must be -1, 3 or 1 for a batch (N, H, W, C); "
-                             f"got {channel_axis!r}")
         if channel_axis == 1:
             images = in_xp.moveaxis(images, 1, -1)
     elif images.ndim != 3:
@@ -384,26 +522,49 @@ def _hog(images, *, orientations, pixels_per_cell, cells_per_block, block_norm,
             f"the images ({h}x{w}) are too small given pixels_per_cell={cell} and "
             f"cells_per_block={block}; they should have at least {block[0] * cell[0]} rows "
             f"and {block[1] * cell[1]} cols")
+    if visualize and min(cell) < 2:
+        raise ValueError(
+            f"visualize=True draws a line across each cell, which needs cells of at least "
+            f"2x2 pixels; got pixels_per_cell={cell}")
     dtype = _float_dtype(images.dtype)
     if use_cv2 is None:
         use_cv2 = is_numpy_namespace(xp)
 
     n_features = hog_length((h, w), orientations, cell, block)
     out = xp.empty((n, n_features), dtype=dtype)
+    pictures = xp.empty((n, h, w), dtype=dtype) if visualize else None
     per_image = h * w * (images.shape[3] if color else 1) * dtype.itemsize * _TEMPS_PER_PIXEL
     step = n_items_per_chunk(per_image, get_config()["working_memory"])
     for start in range(0, n, step):
         part = images[start:start + step]
         chunk = (to_numpy(part) if is_numpy_namespace(xp) else xp.asarray(part)).astype(
             dtype, copy=False)
-        out[start:start + step] = _hog_chunk(
+        if transform_sqrt:
+            negative = to_numpy(xp.any((chunk < 0).reshape(len(chunk), -1), axis=1))
+            if negative.any():
+                i = int(np.flatnonzero(negative)[0])
+                raise ValueError(
+                    f"transform_sqrt=True takes the square root of every pixel, but image "
+                    f"{start + i} of the batch has negative pixels (min "
+                    f"{float(chunk[i].min()):g}); rescale the images to non-negative values "
+                    "or pass transform_sqrt=False")
+        feats, hist = _hog_chunk(
             xp, chunk, orientations=orientations, cell=cell, block=block,
-            block_norm=block_norm, color=color, use_cv2=use_cv2)
+            block_norm=block_norm, color=color, use_cv2=use_cv2,
+            transform_sqrt=transform_sqrt)
+        out[start:start + step] = feats
+        if visualize:
+            pictures[start:start + step] = _hog_images(xp, hist, (h, w), cell)
+    if not feature_vector:
+        nbr, nbc = h // cell[0] - block[0] + 1, w // cell[1] - block[1] + 1
+        out = out.reshape(n, nbr, nbc, block[0], block[1], orientations)
+    results = [out] if pictures is None else [out, pictures]
     if is_numpy_namespace(in_xp) and not is_numpy_namespace(xp):
-        return to_numpy(out)
-    if not is_numpy_namespace(in_xp) and is_numpy_namespace(xp):
-        return in_xp.asarray(out)  # a CuPy batch computed on the CPU goes back to the GPU
-    return out
+        results = [to_numpy(r) for r in results]
+    elif not is_numpy_namespace(in_xp) and is_numpy_namespace(xp):
+        # a CuPy batch computed on the CPU goes back to the GPU
+        results = [in_xp.asarray(r) for r in results]
+    return results[0] if pictures is None else tuple(results)
 
 
 # --------------------------------------------------------------------------- transformer
@@ -426,19 +587,22 @@ class HOGFeatures(TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
-    image_size : (int, int), default=(128, 128)
+    image_size : int or (int, int), default=(128, 128)
         ``(rows, cols)`` every image is brought to before HOG.
     orientations : int, default=9
         Number of unsigned orientation bins over [0, 180) degrees.
-    pixels_per_cell : (int, int), default=(8, 8)
+    pixels_per_cell : int or (int, int), default=(8, 8)
         Cell size in pixels.
-    cells_per_block : (int, int), default=(2, 2)
+    cells_per_block : int or (int, int), default=(2, 2)
         Block size in cells.
     block_norm : {'L1', 'L1-sqrt', 'L2', 'L2-Hys'}, default='L2-Hys'
         Block normalisation (see :func:`hog`).
     color : bool, default=False
         Use RGB images and, per pixel, the channel with the largest gradient
         (Dalal & Triggs [1]_); otherwise grey images.
+    transform_sqrt : bool, default=False
+        Square root of every pixel before the gradients (gamma compression, as
+        ``skimage.feature.hog``'s parameter of that name; see :func:`hog`).
     device : {'auto', 'cpu', 'cuda'} or None, default=None
         Where HOG is computed; None follows :func:`mmfuse.config_context`'s
         device (itself ``'auto'`` unless set), so a model scores wherever it is
@@ -498,26 +662,23 @@ class HOGFeatures(TransformerMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = {
-        "image_size": [tuple, list],
-        "orientations": [Interval(Integral, 1, None, closed="left")],
-        "pixels_per_cell": [tuple, list],
-        "cells_per_block": [tuple, list],
-        "block_norm": [StrOptions(set(BLOCK_NORMS))],
+        "image_size": [PairInterval(Integral, 1, None, closed="left")],
         "color": ["boolean"],
-        "device": [StrOptions({"auto", "cpu", "cuda"}), None],
         "n_jobs": [Integral, None],
         "progress": ["boolean", None],
+        **_SHARED_CONSTRAINTS,
     }
 
     def __init__(self, *, image_size=(128, 128), orientations=9, pixels_per_cell=(8, 8),
-                 cells_per_block=(2, 2), block_norm="L2-Hys", color=False, device=None,
-                 n_jobs=None, progress=None):
+                 cells_per_block=(2, 2), block_norm="L2-Hys", color=False,
+                 transform_sqrt=False, device=None, n_jobs=None, progress=None):
         self.image_size = image_size
         self.orientations = orientations
         self.pixels_per_cell = pixels_per_cell
         self.cells_per_block = cells_per_block
         self.block_norm = block_norm
         self.color = color
+        self.transform_sqrt = transform_sqrt
         self.device = device
         self.n_jobs = n_jobs
         self.progress = progress
@@ -621,7 +782,8 @@ class HOGFeatures(TransformerMixin, BaseEstimator):
             feats = to_numpy(_hog(
                 images, orientations=self.orientations, pixels_per_cell=self.pixels_per_cell,
                 cells_per_block=self.cells_per_block, block_norm=self.block_norm,
-                channel_axis=-1 if self.color else None, device=device))
+                channel_axis=-1 if self.color else None, device=device,
+                transform_sqrt=self.transform_sqrt))
             out[start + ok] = feats
             zero = ok[~feats.any(axis=1)]
             blank.extend(start + zero)

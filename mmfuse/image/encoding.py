@@ -51,8 +51,9 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from .._backend import asarray, get_namespace, is_numpy_namespace, namespace_for, to_numpy
-from .._compat import Interval, StrOptions, _fit_context, validate_data
+from .._compat import DEVICE_CONSTRAINT, Interval, StrOptions, _fit_context, validate_data
 from .._config import get_config, resolve_configured_device
+from .._validation import validate_params
 
 __all__ = ["BoVWEncoder", "FisherEncoder", "VLADEncoder", "assign"]
 
@@ -68,6 +69,15 @@ def _chunk_rows(bytes_per_row, *, cap=None):
     return rows if cap is None else min(rows, cap)
 
 
+@validate_params(
+    {
+        "X": ["array-like", "sparse matrix"],
+        "centers": ["array-like"],
+        "device": DEVICE_CONSTRAINT,
+        "return_distances": ["boolean"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def assign(X, centers, *, device=None, return_distances=False):
     """Index of the nearest centre of every row of ``X`` (squared Euclidean distance).
 
@@ -78,13 +88,15 @@ def assign(X, centers, *, device=None, return_distances=False):
 
     Parameters
     ----------
-    X : array of shape (n_samples, n_features)
-        Descriptors (NumPy or CuPy). float32 input is computed in float32, other
-        input in float64.
+    X : array or sparse matrix of shape (n_samples, n_features)
+        Descriptors (NumPy, CuPy or SciPy sparse, as ``KMeans.predict`` takes).
+        float32 input is computed in float32, other input in float64. A sparse
+        ``X`` is multiplied as it is on the CPU; on a GPU each chunk of rows is
+        made dense.
     centers : array of shape (n_centers, n_features)
     device : {'auto', 'cpu', 'cuda'} or None, default=None
-        Where to compute; ``None`` uses the device ``X`` lives on (a NumPy ``X``
-        with the configured device).
+        Where to compute; ``None`` uses the device ``X`` lives on (a NumPy or
+        sparse ``X`` with the configured device).
     return_distances : bool, default=False
         Also return the squared distance to the nearest centre.
 
@@ -93,12 +105,27 @@ def assign(X, centers, *, device=None, return_distances=False):
     labels : array of int64, shape (n_samples,)
         In the namespace of ``device``.
     distances : array of shape (n_samples,), only with ``return_distances``
+
+    Raises
+    ------
+    ValueError
+        ``X`` and ``centers`` not 2-D with the same number of columns, or a bad
+        parameter (named in the message).
     """
+    import scipy.sparse as sp  # noqa: PLC0415
+
+    sparse = sp.issparse(X)
     xp = _namespace(X, device)
-    X = asarray(X, "cuda" if not is_numpy_namespace(xp) else "cpu")
-    dtype = xp.float32 if X.dtype == xp.float32 else xp.float64
-    X = X.astype(dtype, copy=False)
-    C = asarray(centers, "cuda" if not is_numpy_namespace(xp) else "cpu").astype(dtype)
+    on = "cuda" if not is_numpy_namespace(xp) else "cpu"
+    if sparse:
+        X = sp.csr_matrix(X)
+        dtype = xp.float32 if X.dtype == np.float32 else xp.float64
+        X = X.astype(dtype, copy=False)
+    else:
+        X = asarray(X, on)
+        dtype = xp.float32 if X.dtype == xp.float32 else xp.float64
+        X = X.astype(dtype, copy=False)
+    C = asarray(centers, on).astype(dtype)
     if X.ndim != 2 or C.ndim != 2 or X.shape[1] != C.shape[1]:
         raise ValueError(f"X {tuple(X.shape)} and centers {tuple(C.shape)} must be 2-D "
                          "with the same number of columns")
@@ -113,21 +140,30 @@ def assign(X, centers, *, device=None, return_distances=False):
     # prefers the largest chunk the memory budget allows
     cap = 1024 if is_numpy_namespace(xp) else None
     step = min(max(n, 1), _chunk_rows((k + X.shape[1] + 1) * itemsize, cap=cap))
+
     def run(bounds):
         start, stop = bounds
         x = X[start:stop]
-        Xa = xp.empty((x.shape[0], X.shape[1] + 1), dtype=dtype)
-        Xa[:, :-1] = x
-        Xa[:, -1] = 1
-        d = Xa @ A
+        if sparse and is_numpy_namespace(xp):
+            d = np.asarray(x @ A[:-1])  # sparse x dense: the zeros cost nothing
+            d += A[-1]
+            sq = np.asarray(x.multiply(x).sum(axis=1)).ravel() if return_distances else None
+        else:
+            if sparse:  # CuPy: this chunk of rows, dense, on the device
+                x = xp.asarray(x.toarray())
+            Xa = xp.empty((x.shape[0], X.shape[1] + 1), dtype=dtype)
+            Xa[:, :-1] = x
+            Xa[:, -1] = 1
+            d = Xa @ A
+            sq = (x * x).sum(axis=1) if return_distances else None
         lab = xp.argmin(d, axis=1)
         labels[start:stop] = lab
         if return_distances:
             best = xp.take_along_axis(d, lab[:, None], axis=1)[:, 0]
-            dists[start:stop] = xp.maximum(best + (x * x).sum(axis=1), 0)
+            dists[start:stop] = xp.maximum(best + sq, 0)
 
     chunks = [(a, min(a + step, n)) for a in range(0, n, step)]
-    if is_numpy_namespace(xp) and len(chunks) > 1:
+    if is_numpy_namespace(xp) and len(chunks) > 1 and not sparse:
         # as KMeans.predict does with OpenMP: one chunk per core, each GEMM on one BLAS
         # thread, so the argmin and the copies run in parallel too (NumPy drops the GIL)
         from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415

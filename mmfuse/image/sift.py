@@ -18,8 +18,9 @@ from sklearn.utils.validation import check_is_fitted
 from .._backend import asarray, namespace_for, to_numpy
 from .._base import (as_column, drop_failed_rows, progress_bar, screen_column,
                      strict_loading, warn_rows)
-from .._compat import Interval, StrOptions, _fit_context, validate_data
+from .._compat import DEVICE_CONSTRAINT, Interval, StrOptions, _fit_context, validate_data
 from .._config import get_config, report_errors, resolve_configured_device
+from .._validation import validate_params
 from ..io import MMFuseInputError, load_column, load_image
 from ._dense_sift import dense_sift_batch, opencv_keypoint_size
 from .encoding import BoVWEncoder, FisherEncoder, VLADEncoder
@@ -31,6 +32,16 @@ __all__ = ["SIFTFeatures", "dense_sift", "opencv_keypoint_size"]
 MIN_CONTRAST = 0.002
 
 
+@validate_params(
+    {
+        "images": ["array-like"],
+        "step": [Interval(Integral, 1, None, closed="left")],
+        "patch_size": [Interval(Integral, 4, None, closed="left")],
+        "device": DEVICE_CONSTRAINT,
+        "smooth": ["boolean"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def dense_sift(images, step=8, patch_size=16, device=None, *, smooth=True):
     """SIFT descriptors on a regular grid of upright keypoints, for a batch of images.
 
@@ -91,8 +102,6 @@ def dense_sift(images, step=8, patch_size=16, device=None, *, smooth=True):
         arr = arr[None]
     if arr.ndim != 3:
         raise ValueError(f"images must be (N, H, W) or (H, W); got shape {tuple(arr.shape)}")
-    if step < 1 or patch_size < 4:
-        raise ValueError(f"step must be >= 1 and patch_size >= 4; got {step}, {patch_size}")
     # chunks of images bounded by working_memory (~40 float32 temporaries per pixel)
     n, h, w = arr.shape
     chunk = max(1, (get_config()["working_memory"] * 2 ** 20) // (40 * 4 * h * w))

@@ -48,9 +48,11 @@ class _TokenMap(dict):
 class WordAnalyzer:
     """Turn one document into its list of (stemmed) word tokens.
 
-    Steps, in order: lowercase the document (when ``lowercase``), tokenize,
-    drop tokens found in ``stop_words`` (compared before stemming, so the list
-    matches the words as written), drop tokens without any letter or digit
+    Steps, in order: preprocess the document (``preprocessor`` if given, else
+    lowercase it when ``lowercase`` and strip its accents with
+    ``strip_accents``, as scikit-learn's vectorizers), tokenize, drop tokens
+    found in ``stop_words`` (compared before stemming, so the list matches the
+    words as written), drop tokens without any letter or digit
     (``drop_punctuation``), stem each remaining token. The last three steps
     are memoised per distinct token, so each distinct token is checked and
     stemmed once per process.
@@ -66,16 +68,33 @@ class WordAnalyzer:
     drop_punctuation : bool
         Remove tokens made only of punctuation (NLTK's tokenizers emit ``'.'``,
         ``','`` ... as tokens; scikit-learn's regex never does).
+    strip_accents : callable or None
+        ``str -> str`` applied after lowercasing (e.g. scikit-learn's
+        ``strip_accents_unicode``).
+    preprocessor : callable or None
+        ``str -> str`` that replaces lowercasing and accent stripping.
     """
 
     def __init__(self, tokenize, *, stop_words=None, stem=None, lowercase=True,
-                 drop_punctuation=False):
+                 drop_punctuation=False, strip_accents=None, preprocessor=None):
         self.tokenize = tokenize
         self.stop_words = stop_words
         self.stem = stem
         self.lowercase = lowercase
         self.drop_punctuation = drop_punctuation
+        self.strip_accents = strip_accents
+        self.preprocessor = preprocessor
         self._map = self._new_map()
+
+    def preprocess(self, doc: str) -> str:
+        """The document as the tokenizer sees it (scikit-learn's preprocessing stage)."""
+        if self.preprocessor is not None:
+            return self.preprocessor(doc)
+        if self.lowercase:
+            doc = doc.lower()
+        if self.strip_accents is not None:
+            doc = self.strip_accents(doc)
+        return doc
 
     def _new_map(self):
         if self.stem is None and not self.stop_words and not self.drop_punctuation:
@@ -88,13 +107,12 @@ class WordAnalyzer:
         return state
 
     def __setstate__(self, state):
-        self.__dict__.update(state)
+        # (analyzers pickled before strip_accents/preprocessor existed lack them)
+        self.__dict__.update({"strip_accents": None, "preprocessor": None, **state})
         self._map = self._new_map()
 
     def __call__(self, doc: str) -> list:
-        if self.lowercase:
-            doc = doc.lower()
-        tokens = self.tokenize(doc)
+        tokens = self.tokenize(self.preprocess(doc))
         token_map = self._map
         if token_map is None:
             return tokens if isinstance(tokens, list) else list(tokens)
@@ -102,9 +120,7 @@ class WordAnalyzer:
 
     def raw_token_count(self, doc: str) -> int:
         """How many tokens ``doc`` has before stop words are removed."""
-        if self.lowercase:
-            doc = doc.lower()
-        tokens = self.tokenize(doc)
+        tokens = self.tokenize(self.preprocess(doc))
         if self.drop_punctuation:
             tokens = [t for t in tokens if not _is_punctuation(t)]
         return len(tokens)

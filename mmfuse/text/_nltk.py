@@ -165,15 +165,17 @@ class FallbackWordTokenizer:
         return "FallbackWordTokenizer()"
 
 
-def resolve_tokenizer(tokenizer):
+def resolve_tokenizer(tokenizer, token_pattern=None):
     """Return ``(callable, source)`` for the ``tokenizer`` parameter.
 
-    ``source`` is ``'punkt'``, ``'fallback'``, ``'regex'`` or ``'callable'``.
+    ``source`` is ``'punkt'``, ``'fallback'``, ``'regex'`` or ``'callable'``;
+    ``token_pattern`` (default scikit-learn's) is the pattern of ``'regex'``.
     """
     if callable(tokenizer):
         return tokenizer, "callable"
     if tokenizer == "regex":
-        return RegexTokenizer(), "regex"
+        return RegexTokenizer(TOKEN_PATTERN if token_pattern is None else token_pattern), \
+            "regex"
     if tokenizer == "nltk":
         if punkt_available("english"):
             return PunktWordTokenizer("english"), "punkt"

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import copy
+import re
 import warnings
-from numbers import Integral, Real
+from collections.abc import Mapping
+from numbers import Integral
 
 import numpy as np
 import scipy.sparse as sp
@@ -15,7 +18,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._base import check_no_failed_reference, kept_rows_output, load_items, screen_column
 from .._base import strict_loading
-from .._compat import Interval, StrOptions, _fit_context, validate_data
+from .._compat import HasMethods, Interval, RealNotInt, StrOptions, _fit_context, validate_data
 from ..io import MMFuseInputError, load_text
 from ._analyzer import WordAnalyzer, analyze_documents, identity
 from ._nltk import (
@@ -37,22 +40,25 @@ _LSA = "lsa"
 class TfidfText(TransformerMixin, BaseEstimator):
     """TF-IDF features of a text column, with NLTK linguistics that also work offline.
 
-    1. Each item is read as text (``bytes`` are decoded as UTF-8, with
-       replacement characters and a warning where they do not decode); a
-       missing item (``None``/NaN) is an empty document.
+    1. Each item is read as text: the text itself, or with ``input='filename'``
+       (``'file'``) the content of the file at that path (of that open file);
+       ``bytes`` are decoded as ``encoding`` (``decode_error`` says what to do
+       with bytes that do not decode); a missing item (``None``/NaN) is an
+       empty document.
     2. ``analyzer='word'`` (and the word half of ``'word+char'``): the document
-       is lowercased, tokenized (NLTK or scikit-learn's regex), stop words are
-       removed, and each remaining token is stemmed (Porter, Snowball or WordNet
-       lemmas) through a per-token cache; word n-grams of ``ngram_range`` are
-       formed from the stems.
+       is preprocessed (lowercased and ``strip_accents``, or ``preprocessor``),
+       tokenized (NLTK or scikit-learn's ``token_pattern`` regex), stop words
+       are removed, and each remaining token is stemmed (Porter, Snowball or
+       WordNet lemmas) through a per-token cache; word n-grams of
+       ``ngram_range`` are formed from the stems.
     3. ``analyzer='char_wb'`` / ``'char'`` (and the char half of ``'word+char'``):
        character n-grams of ``char_ngram_range``, inside word boundaries for
        ``char_wb``; no tokenizer, stop words or stemmer are involved.
     4. Each block is weighted by scikit-learn's
-       :class:`~sklearn.feature_extraction.text.TfidfVectorizer` (smoothed IDF,
-       sublinear TF by default, rows L2-normalised) [1]_; ``'word+char'``
-       concatenates the two normalised blocks, as
-       :class:`~sklearn.pipeline.FeatureUnion` would.
+       :class:`~sklearn.feature_extraction.text.TfidfVectorizer` (``use_idf``,
+       ``smooth_idf``, ``sublinear_tf``, ``binary``, rows normalised by
+       ``norm``) [1]_; ``'word+char'`` concatenates the two normalised blocks,
+       as :class:`~sklearn.pipeline.FeatureUnion` would.
     5. Optionally ``svd_components=k`` projects onto ``k`` latent semantic
        dimensions with :class:`~sklearn.decomposition.TruncatedSVD` (LSA) [2]_.
 
@@ -64,7 +70,8 @@ class TfidfText(TransformerMixin, BaseEstimator):
           installed; otherwise a regex sentence split + the same Treebank word
           tokenizer, which needs no data (logged once at INFO). Tokens made only
           of punctuation are dropped.
-        - ``'regex'``: scikit-learn's ``token_pattern`` ``r"(?u)\\b\\w\\w+\\b"``.
+        - ``'regex'``: ``token_pattern`` (scikit-learn's ``r"(?u)\\b\\w\\w+\\b"``
+          by default).
         - callable: ``str -> list of str``, applied to the (lowercased)
           document; its tokens are used as they are. It must be picklable (a
           module-level function, not a lambda) for the estimator to pickle.
@@ -93,7 +100,7 @@ class TfidfText(TransformerMixin, BaseEstimator):
         Keep only the most frequent terms, per block (so ``'word+char'`` has at
         most twice as many).
     sublinear_tf : bool, default=True
-        Use ``1 + log(tf)`` instead of raw counts.
+        Use ``1 + log(tf)`` instead of raw counts (scikit-learn's default is False).
     svd_components : int or None, default=None
         If set, return the ``svd_components``-dimensional LSA projection
         (dense ``float32``) instead of the sparse TF-IDF matrix.
@@ -102,6 +109,45 @@ class TfidfText(TransformerMixin, BaseEstimator):
     n_jobs : int or None, default=None
         Processes for tokenization and stemming (joblib/loky); ``None`` means 1.
         Only corpora of a few thousand documents or more gain from it.
+    norm : {'l2', 'l1'} or None, default='l2'
+        Normalisation of each row of each block (None: none).
+    use_idf : bool, default=True
+        Weight terms by inverse document frequency (False: TF only).
+    smooth_idf : bool, default=True
+        Add one to document frequencies, as if one extra document held every
+        term once (prevents zero divisions).
+    binary : bool, default=False
+        Count a term once per document however often it occurs.
+    dtype : {numpy.float64, numpy.float32}, default=numpy.float64
+        Type of the TF-IDF matrix (the LSA output is float32 either way).
+    vocabulary : Mapping or iterable of str, default=None
+        The terms to use, as ``{term: column}`` or a list; terms of the word
+        analyzer are stemmed n-grams (see ``word_analyzer_``). Needs a single
+        analyzer (``'word'``, ``'char'`` or ``'char_wb'``); with it the
+        document-frequency limits and ``max_features`` have no effect, so
+        setting them too is an error.
+    strip_accents : {'ascii', 'unicode'} or callable, default=None
+        Remove accents after lowercasing (scikit-learn's
+        ``strip_accents_ascii``/``strip_accents_unicode``, or ``str -> str``).
+    token_pattern : str or None, default=None
+        Regular expression of a token for ``tokenizer='regex'`` (None:
+        scikit-learn's default); with one capturing group the group is the
+        token. Setting it with another tokenizer is an error (it would be
+        ignored).
+    preprocessor : callable or None, default=None
+        ``str -> str`` applied to each document instead of lowercasing and
+        accent stripping, before tokenizing (both analyzers). Must be picklable.
+    input : {'content', 'filename', 'file'}, default='content'
+        What each item is: the text, the path of a text file, or an open file
+        object (see :func:`mmfuse.io.load_text`). A file that cannot be read
+        is an error naming its row and path.
+    encoding : str, default='utf-8'
+        Encoding of ``bytes`` items and files.
+    decode_error : {'replace', 'strict', 'ignore'}, default='replace'
+        What to do with bytes that are not valid ``encoding``: ``'replace'``
+        with U+FFFD and warn naming the row (scikit-learn's default is
+        ``'strict'``), ``'strict'`` raise :class:`~mmfuse.io.MMFuseInputError`
+        naming the row, ``'ignore'`` drop them.
 
     Attributes
     ----------
@@ -153,6 +199,15 @@ class TfidfText(TransformerMixin, BaseEstimator):
       analyzer is chosen).
     * The ``'word+char'`` rows have norm ``sqrt(2)`` (two unit blocks), as with
       :class:`~sklearn.pipeline.FeatureUnion`.
+    * The parameters named as :class:`~sklearn.feature_extraction.text.TfidfVectorizer`'s
+      mean what they mean there: with ``analyzer='word', tokenizer='regex',
+      stemmer=None, stop_words=None, ngram_range=(1, 1)`` the matrix equals
+      ``TfidfVectorizer`` with the same values of ``norm, use_idf, smooth_idf,
+      sublinear_tf, binary, dtype, vocabulary, max_features, min_df, max_df,
+      strip_accents, token_pattern, preprocessor, lowercase, input, encoding,
+      decode_error``. The defaults that differ from scikit-learn's (``analyzer,
+      ngram_range, stop_words, sublinear_tf, decode_error``, the tokenizer and
+      the stemmer) are listed, with the reasons, in the README.
     * Missing documents give an all-zero row (also after LSA), not NaN, so
       the transformer can feed a classifier on its own; the fusers detect
       missing rows from the raw column.
@@ -195,21 +250,36 @@ class TfidfText(TransformerMixin, BaseEstimator):
         "analyzer": [StrOptions({"word+char", "word", "char_wb", "char"})],
         "ngram_range": [tuple],
         "char_ngram_range": [tuple],
-        "min_df": [Interval(Real, 0, 1, closed="both"), Interval(Integral, 1, None,
-                                                                 closed="left")],
-        "max_df": [Interval(Real, 0, 1, closed="both"), Interval(Integral, 1, None,
-                                                                 closed="left")],
+        "min_df": [Interval(RealNotInt, 0, 1, closed="both"),
+                   Interval(Integral, 1, None, closed="left")],
+        "max_df": [Interval(RealNotInt, 0, 1, closed="both"),
+                   Interval(Integral, 1, None, closed="left")],
         "max_features": [Interval(Integral, 1, None, closed="left"), None],
         "sublinear_tf": ["boolean"],
         "svd_components": [Interval(Integral, 1, None, closed="left"), None],
         "random_state": ["random_state"],
         "n_jobs": [Integral, None],
+        "norm": [StrOptions({"l1", "l2"}), None],
+        "use_idf": ["boolean"],
+        "smooth_idf": ["boolean"],
+        "binary": ["boolean"],
+        "dtype": "no_validation",  # checked in fit: float32 or float64
+        "vocabulary": [Mapping, HasMethods("__iter__"), None],
+        "strip_accents": [StrOptions({"ascii", "unicode"}), callable, None],
+        "token_pattern": [str, None],
+        "preprocessor": [callable, None],
+        "input": [StrOptions({"content", "filename", "file"})],
+        "encoding": [str],
+        "decode_error": [StrOptions({"strict", "ignore", "replace"})],
     }
 
     def __init__(self, *, tokenizer="nltk", stemmer="porter", stop_words="english",
                  lowercase=True, analyzer="word+char", ngram_range=(1, 2),
                  char_ngram_range=(1, 5), min_df=1, max_df=1.0, max_features=None,
-                 sublinear_tf=True, svd_components=None, random_state=None, n_jobs=None):
+                 sublinear_tf=True, svd_components=None, random_state=None, n_jobs=None,
+                 norm="l2", use_idf=True, smooth_idf=True, binary=False, dtype=np.float64,
+                 vocabulary=None, strip_accents=None, token_pattern=None, preprocessor=None,
+                 input="content", encoding="utf-8", decode_error="replace"):  # noqa: A002
         self.tokenizer = tokenizer
         self.stemmer = stemmer
         self.stop_words = stop_words
@@ -224,6 +294,18 @@ class TfidfText(TransformerMixin, BaseEstimator):
         self.svd_components = svd_components
         self.random_state = random_state
         self.n_jobs = n_jobs
+        self.norm = norm
+        self.use_idf = use_idf
+        self.smooth_idf = smooth_idf
+        self.binary = binary
+        self.dtype = dtype
+        self.vocabulary = vocabulary
+        self.strip_accents = strip_accents
+        self.token_pattern = token_pattern
+        self.preprocessor = preprocessor
+        self.input = input
+        self.encoding = encoding
+        self.decode_error = decode_error
 
     # ------------------------------------------------------------------ fitting
 
@@ -256,7 +338,7 @@ class TfidfText(TransformerMixin, BaseEstimator):
         return self._fit(X)
 
     def _fit(self, X):
-        self._check_ranges()
+        self._check_params()
         self._check_input(X, reset=True)
         docs, column, _ = self._documents(X, fitting=True)
         blocks = {}
@@ -283,18 +365,75 @@ class TfidfText(TransformerMixin, BaseEstimator):
             return self.svd_.fit_transform(Xt).astype(np.float32)
         return Xt
 
-    def _check_ranges(self):
+    def _check_params(self):
+        """Checks of values and combinations that the constraints cannot express."""
         for name in ("ngram_range", "char_ngram_range"):
             rng = getattr(self, name)
             if (len(rng) != 2 or not all(isinstance(v, Integral) for v in rng)
                     or not 1 <= rng[0] <= rng[1]):
                 raise ValueError(f"{name} must be a tuple (min_n, max_n) of integers with "
                                  f"1 <= min_n <= max_n; got {rng!r}")
+        try:
+            dtype = np.dtype(self.dtype)
+        except TypeError:
+            dtype = None
+        if dtype not in (np.float32, np.float64):
+            raise ValueError(f"dtype must be numpy.float64 or numpy.float32; got {self.dtype!r}")
+        try:
+            codecs.lookup(self.encoding)
+        except LookupError:
+            raise ValueError(f"encoding={self.encoding!r} is not an encoding Python knows "
+                             "(e.g. 'utf-8', 'latin-1', 'cp1252')") from None
+        if self.token_pattern is not None:
+            words = self.analyzer in ("word", "word+char")
+            if not (words and isinstance(self.tokenizer, str) and self.tokenizer == "regex"):
+                used = (f"tokenizer={_short(self.tokenizer)}" if words
+                        else f"analyzer={self.analyzer!r} (no word tokens)")
+                raise ValueError(
+                    f"token_pattern={self.token_pattern!r} is the pattern of "
+                    f"tokenizer='regex' and would be ignored with {used}; pass "
+                    "tokenizer='regex' (with a word analyzer) or leave token_pattern=None")
+            try:
+                groups = re.compile(self.token_pattern).groups
+            except re.error as exc:
+                raise ValueError(f"token_pattern={self.token_pattern!r} is not a regular "
+                                 f"expression: {exc}") from None
+            if groups > 1:
+                raise ValueError(f"token_pattern={self.token_pattern!r} has {groups} capturing "
+                                 "groups; at most one (the token) is allowed")
+        if self.preprocessor is not None and self.strip_accents is not None:
+            raise ValueError("strip_accents would be ignored: a preprocessor replaces "
+                             "lowercasing and accent stripping (as in TfidfVectorizer); "
+                             "strip the accents inside the preprocessor")
+        if self.vocabulary is not None:
+            if self.analyzer == "word+char":
+                raise ValueError(
+                    "vocabulary fixes the terms of one analyzer; analyzer='word+char' has "
+                    "two; pass analyzer='word', 'char' or 'char_wb' with it")
+            ignored = [f"{k}={getattr(self, k)!r}" for k, default in
+                       (("min_df", 1), ("max_df", 1.0), ("max_features", None))
+                       if getattr(self, k) != default]
+            if ignored:
+                raise ValueError(
+                    f"{', '.join(ignored)} would be ignored with a fixed vocabulary (as in "
+                    "TfidfVectorizer); leave them at their defaults or pass vocabulary=None")
 
-    def _vectorizer(self, **kwargs):
+    def _vectorizer(self, *, single_block, **kwargs):
+        """A TfidfVectorizer with the weighting parameters (and the vocabulary, if any)."""
         return TfidfVectorizer(min_df=self.min_df, max_df=self.max_df,
                                max_features=self.max_features,
-                               sublinear_tf=self.sublinear_tf, **kwargs)
+                               sublinear_tf=self.sublinear_tf, norm=self.norm,
+                               use_idf=self.use_idf, smooth_idf=self.smooth_idf,
+                               binary=self.binary, dtype=np.dtype(self.dtype).type,
+                               vocabulary=self.vocabulary if single_block else None, **kwargs)
+
+    def _strip_accents(self):
+        """The ``strip_accents`` function (scikit-learn's for the names), or None."""
+        if self.strip_accents is None or callable(self.strip_accents):
+            return self.strip_accents
+        from sklearn.feature_extraction import text  # noqa: PLC0415
+
+        return getattr(text, f"strip_accents_{self.strip_accents}")
 
     def _fast_regex_path(self):
         """Plain regex tokens without stemming: let scikit-learn do everything (fastest)."""
@@ -302,26 +441,32 @@ class TfidfText(TransformerMixin, BaseEstimator):
                 and self.n_jobs in (None, 1))
 
     def _fit_word(self, docs, column):
-        tokenize, self.tokenizer_source_ = resolve_tokenizer(self.tokenizer)
+        tokenize, self.tokenizer_source_ = resolve_tokenizer(self.tokenizer, self.token_pattern)
         stop, self.stop_words_source_ = resolve_stop_words(self.stop_words)
         self.stop_words_used_ = stop
         stem = resolve_stemmer(self.stemmer)
         analyzer = WordAnalyzer(tokenize, stop_words=stop, stem=stem,
+                                strip_accents=self._strip_accents(),
+                                preprocessor=self.preprocessor,
                                 lowercase=self.lowercase,
                                 drop_punctuation=isinstance(self.tokenizer, str)
                                 and self.tokenizer == "nltk")
         self.word_analyzer_ = analyzer
+        single = self.analyzer == "word"
         if self._fast_regex_path():
-            vec = self._vectorizer(lowercase=self.lowercase, token_pattern=TOKEN_PATTERN,
+            vec = self._vectorizer(single_block=single, lowercase=self.lowercase,
+                                   token_pattern=self.token_pattern or TOKEN_PATTERN,
+                                   strip_accents=self.strip_accents,
+                                   preprocessor=self.preprocessor,
                                    stop_words=None if stop is None else sorted(stop),
                                    ngram_range=tuple(self.ngram_range))
             inputs = docs
         else:
-            vec = self._vectorizer(analyzer="word", tokenizer=identity, preprocessor=identity,
-                                   lowercase=False, token_pattern=None,
+            vec = self._vectorizer(single_block=single, analyzer="word", tokenizer=identity,
+                                   preprocessor=identity, lowercase=False, token_pattern=None,
                                    ngram_range=tuple(self.ngram_range))
             inputs = analyze_documents(analyzer, docs, n_jobs=self.n_jobs)
-            if not any(inputs):
+            if not any(inputs) and self.vocabulary is None:
                 self._raise_empty(analyzer, docs, column)
         try:
             with _quiet_stop_word_check():
@@ -368,7 +513,9 @@ class TfidfText(TransformerMixin, BaseEstimator):
 
     def _fit_char(self, docs, column):
         analyzer = "char_wb" if self.analyzer == "word+char" else self.analyzer
-        vec = self._vectorizer(analyzer=analyzer, lowercase=self.lowercase,
+        vec = self._vectorizer(single_block=self.analyzer != "word+char", analyzer=analyzer,
+                               lowercase=self.lowercase, strip_accents=self.strip_accents,
+                               preprocessor=self.preprocessor,
                                ngram_range=tuple(self.char_ngram_range))
         try:
             Xt = vec.fit_transform(docs)
@@ -460,22 +607,25 @@ class TfidfText(TransformerMixin, BaseEstimator):
         says; at transform time ``failed`` marks the rows skipped under
         ``on_error='skip'``.
         """
+        loader, kwargs = self._item_loader()
         if fitting:
             with strict_loading():
-                loaded, column = load_items(X, load_text, default_column=None)
+                loaded, column = load_items(X, loader, default_column=None, **kwargs)
             check_no_failed_reference(loaded, column=column)
         else:
-            loaded, column = load_items(X, load_text, default_column=None)
+            loaded, column = load_items(X, loader, default_column=None, **kwargs)
         docs = ["" if v is None else v for v in loaded.values]
         return docs, column, loaded.failed
 
     def _item_loader(self):
         """``(loader, kwargs)`` that :meth:`transform` loads each document with."""
-        return load_text, {}
+        return load_text, {"input": self.input, "encoding": self.encoding,
+                           "decode_error": self.decode_error}
 
     def _screen_rows(self, X):
         """``(failed, errors)``: the rows of ``X`` that :meth:`transform` cannot read as text."""
-        return screen_column(X, load_text)
+        loader, kwargs = self._item_loader()
+        return screen_column(X, loader, **kwargs)
 
     # ------------------------------------------------------------------ names & tags
 

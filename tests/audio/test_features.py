@@ -226,10 +226,57 @@ def test_pipeline_clone_pickle(clips, rng):
     ({"delta_width": 8}, "delta_width must be an odd"),
     ({"n_mfcc": 60}, "cannot exceed n_mels"),
     ({"cmvn": "full"}, "'cmvn' parameter"),
+    ({"power": float("nan")}, "The 'power' parameter of MFCCFeatures"),
+    ({"mel_norm": float("nan")}, "The 'mel_norm' parameter of MFCCFeatures"),
+    ({"top_db": float("inf")}, "The 'top_db' parameter of MFCCFeatures"),
+    ({"dct_type": 0}, "The 'dct_type' parameter of MFCCFeatures"),
+    ({"pad_mode": "mean"}, "The 'pad_mode' parameter of MFCCFeatures"),
+    ({"win_length": 1024}, "win_length=1024 cannot exceed n_fft=512"),
+    ({"window": "nope"}, "window='nope' is not a window"),
 ])
 def test_bad_parameters(bad, match, clips):
     with pytest.raises(ValueError, match=match):
         MFCCFeatures(**bad).fit(clips)
+
+
+PEER_OPTIONS = [
+    {"dct_type": 3}, {"dct_type": 1, "norm": None}, {"htk": True}, {"mel_norm": None},
+    {"mel_norm": 1.0}, {"window": "hamming"}, {"window": ("kaiser", 8.0)}, {"win_length": 400},
+    {"power": 1.0}, {"pad_mode": "reflect"}, {"pad_mode": "edge"}, {"center": False},
+]
+
+
+@pytest.mark.parametrize("kw", PEER_OPTIONS,
+                         ids=lambda kw: ",".join(f"{k}={v}" for k, v in kw.items()))
+def test_librosa_options_mean_what_they_mean_in_librosa(kw, clips):
+    """Clips of mixed lengths share padded batches: each clip's statistics are those of
+    librosa.feature.mfcc with the same options on that clip alone (pad_mode pads each
+    clip from its own ends)."""
+    stats = ("mean", "std", "min", "max")
+    feats = MFCCFeatures(stats=stats, deltas=0, **PLAIN, **kw).fit_transform(clips)
+    default = MFCCFeatures(stats=stats, deltas=0, **PLAIN).fit_transform(clips)
+    for i, y in enumerate(clips):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            m = librosa.feature.mfcc(y=y, sr=SR, n_mfcc=20, n_fft=512, hop_length=160,
+                                     n_mels=40, **kw)
+        ref = np.concatenate([m.mean(axis=1), m.std(axis=1), m.min(axis=1), m.max(axis=1)])
+        assert np.abs(feats[i] - ref).max() <= 1e-3 * np.abs(ref).max()
+    assert np.abs(feats - default).max() > 1e-2  # the option is not ignored
+
+
+def test_center_false_refuses_clips_shorter_than_n_fft(clips, tmp_path):
+    short = np.zeros(300, np.float32)
+    ext = MFCCFeatures(center=False).fit(clips)
+    with pytest.raises(MMFuseInputError, match=r"row 1: clip has 300 samples \(0.0187 s\), "
+                                               r"fewer than n_fft=512, so center=False"):
+        ext.transform([clips[0], short])
+    path = tmp_path / "short.wav"
+    sf.write(path, short, SR)
+    with config_context(on_error="skip"), collect_errors() as errors:
+        out = ext.transform(pd.Series([clips[0], str(path), clips[2]], index=[5, 6, 7]))
+    assert [(e.row, e.path) for e in errors] == [(6, str(path))] and out.shape[0] == 2
+    np.testing.assert_array_equal(out, ext.transform([clips[0], clips[2]]))
 
 
 def test_fsdd_subset_digits(shared_datasets):
@@ -247,7 +294,12 @@ def test_fsdd_subset_digits(shared_datasets):
     assert acc >= 0.9
 
 
-def test_gpu_features_equal_cpu(device, clips):
-    cpu = MFCCFeatures(device="cpu").fit_transform(clips)
-    out = MFCCFeatures(device=device).fit_transform(clips)
+ROBUST_PEER_OPTIONS = {"pad_mode": "reflect", "window": "hamming", "win_length": 400,
+                       "power": 1.0, "htk": True}
+
+
+@pytest.mark.parametrize("kw", [{}, ROBUST_PEER_OPTIONS])
+def test_gpu_features_equal_cpu(device, clips, kw):
+    cpu = MFCCFeatures(device="cpu", **kw).fit_transform(clips)
+    out = MFCCFeatures(device=device, **kw).fit_transform(clips)
     np.testing.assert_allclose(out, cpu, rtol=1e-4, atol=1e-4 * np.abs(cpu).max())

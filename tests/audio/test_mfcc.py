@@ -13,11 +13,12 @@ SR = 16000
 
 
 def librosa_mfcc(y, **kw):
-    params = {"sr": SR, "n_mfcc": 20, "n_fft": 512, "hop_length": 160, "n_mels": 40}
+    params = {"sr": SR, "n_mfcc": 20, "n_fft": 512, "hop_length": 160, "n_mels": 40,
+              "center": True}
     params.update(kw)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "n_fft is too large" for short clips
-        return librosa.feature.mfcc(y=y, center=True, **params)
+        return librosa.feature.mfcc(y=y, **params)
 
 
 def assert_parity(out, ref):
@@ -110,14 +111,92 @@ def test_chunked_computation_equals_one_pass(rng):
 
 
 @pytest.mark.parametrize("bad, match", [
-    ({"n_mfcc": 0}, "n_mfcc must be a positive integer"),
-    ({"n_mfcc": 50}, "cannot exceed n_mels"),
+    ({"n_mfcc": 0}, "The 'n_mfcc' parameter of mfcc must be an int in the range"),
+    ({"n_mfcc": 50}, "n_mfcc=50 cannot exceed n_mels=40"),
     ({"fmax": 9000.0}, "fmax must satisfy"),
-    ({"lifter": -1}, "lifter=-1 must be a non-negative"),
+    ({"fmin": 9000.0, "fmax": 100.0}, "fmax must satisfy"),
+    ({"lifter": -1}, "The 'lifter' parameter of mfcc must be a float in the range"),
+    ({"lifter": np.nan}, "The 'lifter' parameter of mfcc .* Got nan instead"),
+    ({"lifter": np.inf}, "The 'lifter' parameter of mfcc .* Got inf instead"),
+    ({"fmin": np.nan}, "The 'fmin' parameter of mfcc"),
+    ({"fmax": np.inf}, "The 'fmax' parameter of mfcc"),
+    ({"power": 0}, "The 'power' parameter of mfcc"),
+    ({"power": np.nan}, "The 'power' parameter of mfcc"),
+    ({"power": np.inf}, "The 'power' parameter of mfcc"),
+    ({"mel_norm": np.nan}, "The 'mel_norm' parameter of mfcc"),
+    ({"mel_norm": "l2"}, "The 'mel_norm' parameter of mfcc"),
+    ({"dct_type": 4}, "The 'dct_type' parameter of mfcc"),
+    ({"norm": "l2"}, "The 'norm' parameter of mfcc"),
+    ({"pad_mode": "wrap"}, "The 'pad_mode' parameter of mfcc"),
+    ({"win_length": 0}, "The 'win_length' parameter of mfcc"),
+    ({"win_length": 600}, "win_length=600 cannot exceed n_fft=512"),
+    ({"window": "no-such-window"}, "window='no-such-window' is not a window"),
+    ({"window": np.hanning(100)}, "is not a window of win_length=512"),
+    ({"hop_length": 0}, "The 'hop_length' parameter of mfcc"),
+    ({"sr": 16000.5}, "The 'sr' parameter of mfcc"),
+    ({"htk": "yes"}, "The 'htk' parameter of mfcc"),
+    ({"device": "tpu"}, "The 'device' parameter of mfcc"),
 ])
 def test_bad_parameters(bad, match):
     with pytest.raises(ValueError, match=match):
-        mfcc(np.zeros(1000, np.float32), sr=SR, **bad)
+        mfcc(np.zeros(1000, np.float32), sr=bad.pop("sr", SR), **bad)
+
+
+# --------------------------------------------------------------------------- librosa's options
+
+PEER_OPTIONS = [
+    {"dct_type": 1}, {"dct_type": 3}, {"norm": None}, {"dct_type": 1, "norm": None},
+    {"dct_type": 3, "norm": None}, {"htk": True}, {"mel_norm": None}, {"mel_norm": 1.0},
+    {"mel_norm": np.inf}, {"mel_norm": 2}, {"window": "hamming"}, {"window": ("kaiser", 8.0)},
+    {"window": 8.0}, {"window": "scipy.signal.windows.blackman"},
+    {"window": "np.hanning(400)", "win_length": 400}, {"win_length": 300}, {"power": 1.0},
+    {"power": 1.5}, {"pad_mode": "reflect"}, {"pad_mode": "edge"}, {"pad_mode": "symmetric"},
+    {"pad_mode": "linear_ramp"}, {"center": False},
+    {"htk": True, "mel_norm": None, "dct_type": 3, "power": 1.0, "window": "hamming",
+     "win_length": 400, "pad_mode": "reflect", "lifter": 22},
+]
+
+
+def _resolve(kw):
+    import scipy.signal
+
+    kw = dict(kw)
+    if kw.get("window") == "scipy.signal.windows.blackman":
+        kw["window"] = scipy.signal.windows.blackman
+    elif kw.get("window") == "np.hanning(400)":
+        kw["window"] = np.hanning(400)
+    return kw
+
+
+@pytest.mark.parametrize("kw", PEER_OPTIONS,
+                         ids=lambda kw: ",".join(f"{k}={v}" for k, v in kw.items()))
+@pytest.mark.parametrize("n", [5000, 300])
+def test_librosa_options_mean_what_they_mean_in_librosa(kw, n, rng):
+    kw = _resolve(kw)
+    if not kw.get("center", True) and n < 512:
+        n = 600
+    y = 0.2 * rng.standard_normal(n)
+    ref = librosa_mfcc(y, **kw)
+    out = mfcc(y, sr=SR, **kw)
+    assert out.shape == ref.shape and out.dtype == np.float64
+    assert np.abs(out - ref).max() <= 1e-6 * np.abs(ref).max()
+    assert_parity(mfcc(y.astype(np.float32), sr=SR, **kw), ref)
+    default = mfcc(y, sr=SR)  # the option is not ignored
+    assert out.shape != default.shape or np.abs(out - default).max() > 1e-3 * np.abs(ref).max()
+
+
+@pytest.mark.parametrize("pad_mode", ["reflect", "symmetric", "edge", "linear_ramp"])
+@pytest.mark.parametrize("n_fft, hop_length", [(512, 160), (256, 400), (1024, 100), (301, 37)])
+def test_pad_modes_pad_as_librosa_stft_for_every_length(pad_mode, n_fft, hop_length, rng):
+    """librosa pads the head frames from a prefix and the tail frames from a suffix of
+    the clip; every length around n_fft and the hop exercises both branches."""
+    kw = {"pad_mode": pad_mode, "n_fft": n_fft, "hop_length": hop_length}
+    for n in (1, 2, 5, 100, n_fft - 1, n_fft, n_fft + 1, hop_length + 1, 1001, 5001):
+        y = 0.2 * rng.standard_normal(n)
+        ref = librosa_mfcc(y, **kw)
+        out = mfcc(y, sr=SR, **kw)
+        assert out.shape == ref.shape
+        assert np.abs(out - ref).max() <= 1e-6 * np.abs(ref).max(), n
 
 
 def test_bad_arrays():
@@ -131,13 +210,24 @@ def test_bad_arrays():
         mfcc(y)
 
 
-def test_dct_matrix_equals_scipy(rng):
+@pytest.mark.parametrize("dct_type", [1, 2, 3])
+@pytest.mark.parametrize("norm", ["ortho", None])
+def test_dct_matrix_equals_scipy(rng, dct_type, norm):
     import scipy.fft
 
     x = rng.standard_normal((5, 40))
-    np.testing.assert_allclose(x @ sp.dct_ortho(40, 13),
-                               scipy.fft.dct(x, type=2, norm="ortho", axis=-1)[:, :13],
-                               atol=1e-12)
+    np.testing.assert_allclose(x @ sp.dct_matrix(40, 13, dct_type, norm),
+                               scipy.fft.dct(x, type=dct_type, norm=norm, axis=-1)[:, :13],
+                               atol=1e-10)
+
+
+def test_gpu_options_equal_cpu(device, rng):
+    y = rng.standard_normal((3, 5000))
+    kw = {"dct_type": 3, "norm": None, "htk": True, "mel_norm": 1.0, "window": "hamming",
+          "win_length": 400, "power": 1.0, "pad_mode": "reflect"}
+    cpu = mfcc(y, sr=SR, device="cpu", **kw)
+    out = mfcc(y, sr=SR, device=device, **kw)
+    np.testing.assert_allclose(out, cpu, rtol=1e-4, atol=1e-4 * np.abs(cpu).max())
 
 
 def test_gpu_equals_cpu(device, rng):

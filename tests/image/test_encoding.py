@@ -49,6 +49,38 @@ def test_assign_chunking_bounds_memory_and_keeps_labels(rng):
     np.testing.assert_allclose(d2, brute.min(1), rtol=1e-9, atol=1e-9)
 
 
+@pytest.mark.parametrize("fmt", ["csr", "csc", "coo"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_assign_sparse_input_as_kmeans_predict(rng, fmt, dtype):
+    """Sparse rows (e.g. TF-IDF) get the labels and distances of the dense rows."""
+    import scipy.sparse as sp
+
+    X = rng.random((3000, 300))
+    X[X < 0.95] = 0
+    X = X.astype(dtype)
+    km = KMeans(n_clusters=16, n_init=1, random_state=0).fit(X)
+    Xs = sp.csr_matrix(X).asformat(fmt)
+    with config_context(working_memory=1):  # several chunks of rows
+        labels, d2 = assign(Xs, km.cluster_centers_, device="cpu", return_distances=True)
+    dense_labels, dense_d2 = assign(X, km.cluster_centers_, device="cpu", return_distances=True)
+    np.testing.assert_array_equal(labels, km.predict(Xs))
+    np.testing.assert_array_equal(labels, dense_labels)
+    assert labels.dtype == np.int64 and d2.dtype == dtype
+    np.testing.assert_allclose(d2, dense_d2, rtol=1e-5 if dtype == np.float32 else 1e-10,
+                               atol=1e-6)
+
+
+def test_assign_sparse_on_the_device_equals_cpu(device, rng):
+    import scipy.sparse as sp
+
+    from mmfuse._backend import to_numpy
+
+    X = sp.random(500, 64, density=0.1, random_state=0, format="csr")
+    C = rng.random((8, 64))
+    np.testing.assert_array_equal(to_numpy(assign(X, C, device=device)),
+                                  assign(X.toarray(), C, device="cpu"))
+
+
 def test_assign_rejects_mismatched_shapes(rng):
     with pytest.raises(ValueError, match="same number of columns"):
         assign(rng.normal(size=(3, 4)), rng.normal(size=(2, 5)), device="cpu")

@@ -182,14 +182,88 @@ def test_errors_name_the_fix():
         hog(np.zeros((1, 16, 16, 3)))
     with pytest.raises(ValueError, match=r"needs a colour batch of shape \(N, H, W, C\)"):
         hog(np.zeros((1, 16, 16)), channel_axis=-1)
-    with pytest.raises(ValueError, match="block_norm must be one of"):
+    with pytest.raises(ValueError, match="The 'block_norm' parameter of hog must be"):
         hog(np.zeros((1, 16, 16)), block_norm="L3")
-    with pytest.raises(ValueError, match="pixels_per_cell must be a pair of positive integers"):
+    with pytest.raises(ValueError, match=r"The 'pixels_per_cell' parameter of hog must be an "
+                                         r"int in the range \[1, inf\), or a pair"):
         hog(np.zeros((1, 16, 16)), pixels_per_cell=(0, 8))
-    with pytest.raises(ValueError, match="orientations must be a positive integer"):
+    with pytest.raises(ValueError, match="The 'cells_per_block' parameter of hog"):
+        hog(np.zeros((1, 16, 16)), cells_per_block=(2, 2, 2))
+    with pytest.raises(ValueError, match="The 'orientations' parameter of hog must be"):
         hog(np.zeros((1, 16, 16)), orientations=0)
-    with pytest.raises(ValueError, match="device must be one of"):
+    with pytest.raises(ValueError, match="The 'device' parameter of hog must be"):
         hog(np.zeros((1, 16, 16)), device="tpu")
+    with pytest.raises(ValueError, match="The 'channel_axis' parameter of hog must be"):
+        hog(np.zeros((1, 16, 16, 3)), channel_axis=2)
+    with pytest.raises(ValueError, match=r"image 1 of the batch has negative pixels \(min -0.5\)"):
+        hog(np.stack([np.zeros((16, 16)), np.full((16, 16), -0.5)]), transform_sqrt=True)
+    with pytest.raises(ValueError, match=r"visualize=True .* got pixels_per_cell=\(1, 4\)"):
+        hog(np.zeros((1, 16, 16)), pixels_per_cell=(1, 4), visualize=True)
+
+
+# ------------------------------------------------------------------ hog(): skimage's options
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("ppc", [(8, 8), (6, 5), (3, 3), (2, 2)])
+def test_visualize_feature_vector_transform_sqrt_equal_skimage(gray_batch, dtype, ppc):
+    """All three options together and each alone, against skimage.feature.hog image by image."""
+    images = gray_batch[:3].astype(dtype)
+    for kw in ({"visualize": True, "transform_sqrt": True, "feature_vector": False},
+               {"visualize": True}, {"transform_sqrt": True}, {"feature_vector": False}):
+        ours = hog(images, pixels_per_cell=ppc, **kw)
+        for i, image in enumerate(images):
+            ref = sk_hog(image, pixels_per_cell=ppc, cells_per_block=(2, 2), **kw)
+            if kw.get("visualize"):
+                (feats, picture), (ref_feats, ref_picture) = ours, ref
+                assert picture.dtype == ref_picture.dtype == dtype
+                assert picture.shape == (len(images),) + image.shape
+                np.testing.assert_allclose(picture[i], ref_picture, rtol=0, atol=1e-6)
+            else:
+                feats, ref_feats = ours, ref
+            assert feats.shape[1:] == ref_feats.shape and feats.dtype == dtype
+            np.testing.assert_allclose(feats[i], ref_feats, rtol=0, atol=1e-5)
+
+
+def test_options_on_colour_and_on_the_namespace_path(color_batch):
+    """Colour images, and the xp code the GPU runs (use_cv2=False), give skimage's results."""
+    kw = dict(orientations=9, pixels_per_cell=(8, 8), cells_per_block=(2, 2),
+              block_norm="L2-Hys", channel_axis=-1, device="cpu", visualize=True,
+              transform_sqrt=True, feature_vector=False)
+    for use_cv2 in (True, False):
+        feats, pictures = _hog(color_batch, **kw, use_cv2=use_cv2)
+        for i, image in enumerate(color_batch):
+            ref_feats, ref_picture = sk_hog(
+                image, pixels_per_cell=(8, 8), cells_per_block=(2, 2), channel_axis=-1,
+                visualize=True, transform_sqrt=True, feature_vector=False)
+            np.testing.assert_allclose(feats[i], ref_feats, rtol=0, atol=1e-5)
+            np.testing.assert_allclose(pictures[i], ref_picture, rtol=0, atol=1e-6)
+    # the options change the result (none of them is ignored)
+    plain = hog(color_batch, channel_axis=-1)
+    assert np.abs(hog(color_batch, transform_sqrt=True, channel_axis=-1) - plain).max() > 1e-2
+    np.testing.assert_array_equal(
+        hog(color_batch, feature_vector=False, channel_axis=-1).reshape(len(plain), -1), plain)
+
+
+def test_gpu_options_equal_cpu(device, color_batch):
+    kw = dict(channel_axis=-1, visualize=True, transform_sqrt=True, feature_vector=False)
+    feats, pictures = hog(asarray(color_batch, device), device=device, **kw)
+    ref_feats, ref_pictures = hog(color_batch, device="cpu", **kw)
+    np.testing.assert_allclose(to_numpy(feats), ref_feats, rtol=1e-4, atol=1e-7)
+    np.testing.assert_allclose(to_numpy(pictures), ref_pictures, rtol=1e-4, atol=1e-7)
+
+
+@pytest.mark.parametrize("color", [False, True])
+def test_float32_is_bit_reproducible(color):
+    """30 identical calls give identical bytes (cv2.magnitude's SIMD and scalar paths
+    rounded differently with memory alignment: calls differed by up to 3e-8)."""
+    photo = data.astronaut()[:128, :128] / 255.0
+    images = np.stack([photo, photo[::-1], photo[:, ::-1]]).astype(np.float32)
+    if not color:
+        images = np.ascontiguousarray(images.mean(axis=-1))
+    kw = {"channel_axis": -1} if color else {}
+    first = hog(images, **kw).tobytes()
+    for _ in range(30):
+        assert hog(images.copy(), **kw).tobytes() == first
 
 
 def test_hog_is_the_function_after_its_module_is_imported():
@@ -227,6 +301,18 @@ def test_transformer_equals_hog_on_sized_images():
     assert np.abs(X - ref).max() <= 1e-2
     names = hf.get_feature_names_out()
     assert names.tolist()[:2] == ["hog0", "hog1"] and len(names) == X.shape[1]
+
+
+@pytest.mark.parametrize("color", [False, True])
+def test_transformer_transform_sqrt_is_hogs(color):
+    images = (_crops(data.astronaut(), 3, (32, 48), seed=6)).astype(np.float32)
+    if not color:
+        images = np.ascontiguousarray(images.mean(axis=-1))
+    hf = HOGFeatures(image_size=(32, 48), color=color, transform_sqrt=True, device="cpu")
+    X = hf.fit_transform(list(images))
+    kw = {"channel_axis": -1} if color else {}
+    np.testing.assert_array_equal(X, hog(images, transform_sqrt=True, **kw))
+    assert np.abs(X - hog(images, **kw)).max() > 1e-2
 
 
 def test_color_transformer_uses_the_dominant_channel():
@@ -349,9 +435,10 @@ def test_pipeline_grid_search_clone_pickle_and_pandas_output():
     hf = grid.best_estimator_[0]
     assert hf.n_features_in_ == 1 and list(hf.feature_names_in_) == ["image"]
 
-    hf2 = pickle.loads(pickle.dumps(hf))
-    # float32 sums may round differently with memory alignment: compare to 1e-6
-    np.testing.assert_allclose(hf2.transform(X), hf.transform(X), rtol=0, atol=1e-6)
+    # sklearn's check_estimators_pickle, on images: the same features to the bit, every time
+    Xt = hf.transform(X)
+    for _ in range(10):
+        assert pickle.loads(pickle.dumps(hf)).transform(X).tobytes() == Xt.tobytes()
     cl = clone(hf)
     assert cl.get_params() == hf.get_params() and not hasattr(cl, "n_features_out_")
 
@@ -374,8 +461,10 @@ def test_parameter_errors():
         HOGFeatures(block_norm="L3").fit([np.zeros((8, 8))])
     with pytest.raises(ValueError, match=r"image_size should be at least \(16, 16\)"):
         HOGFeatures(image_size=(12, 40)).fit([np.zeros((8, 8))])
-    with pytest.raises(ValueError, match="image_size must be a pair of positive integers"):
+    with pytest.raises(ValueError, match="The 'image_size' parameter of HOGFeatures must be"):
         HOGFeatures(image_size=(0, 32)).fit([np.zeros((8, 8))])
+    with pytest.raises(ValueError, match="The 'transform_sqrt' parameter of HOGFeatures"):
+        HOGFeatures(transform_sqrt="yes").fit([np.zeros((8, 8))])
     with pytest.raises(ValueError, match="got 0 items"):
         HOGFeatures().fit([])
     from sklearn.exceptions import NotFittedError

@@ -436,3 +436,176 @@ def test_regex_fast_path_is_quiet_about_multi_token_stop_words_even_after_pickli
         X = back.transform(["the cat", "dog dog"])
     assert _names(tf) == ["cat", "dog", "don", "ll", "see", "we"]
     assert X.shape == (2, 6) and X[0].nnz == 1 and X[1].nnz == 1
+
+
+# ------------------------------------------------------------- TfidfVectorizer's parameters
+
+ACCENTED = CORPUS + ["Café crème brûlée, naïve façade: déjà vu!", "CAFÉ Crème — NAÏVE",
+                     "résumé résumés Résumé"]
+
+
+def _lower_no_digits(doc):
+    return "".join(ch for ch in doc.lower() if not ch.isdigit())
+
+
+def _peer_args():
+    return {"analyzer": "word", "tokenizer": "regex", "stemmer": None, "stop_words": None,
+            "ngram_range": (1, 1), "sublinear_tf": False}
+
+
+PEER_PARAMS = [
+    {"norm": "l1"}, {"norm": None}, {"use_idf": False}, {"smooth_idf": False},
+    {"sublinear_tf": True}, {"binary": True}, {"dtype": np.float32},
+    {"vocabulary": ["garden", "free", "run", "running", "now", "café", "nowhere"]},
+    {"vocabulary": {"garden": 2, "free": 0, "running": 1}},
+    {"max_features": 5}, {"min_df": 2}, {"max_df": 0.2}, {"strip_accents": "unicode"},
+    {"strip_accents": "ascii"}, {"token_pattern": r"(?u)\b\w+\b"},
+    {"token_pattern": r"(?u)\b(\w)\w+\b"}, {"preprocessor": _lower_no_digits},
+    {"lowercase": False},
+    {"binary": True, "norm": "l1", "use_idf": False, "strip_accents": "unicode",
+     "dtype": np.float32, "token_pattern": r"[a-zé]+"},
+]
+
+
+def _ids(kw):
+    return ",".join(f"{k}={getattr(v, '__name__', v)}" for k, v in kw.items())
+
+
+@pytest.mark.parametrize("kw", PEER_PARAMS, ids=_ids)
+@pytest.mark.parametrize("path", ["sklearn", "analyzer"])
+def test_tfidfvectorizer_parameters_mean_what_they_mean_there(kw, path):
+    """Each parameter named as TfidfVectorizer's gives TfidfVectorizer's matrix, on the
+    fast path (scikit-learn tokenizes) and on the analyzer path (mmfuse tokenizes, as it
+    does with a stemmer or NLTK, here forced by n_jobs=2)."""
+    ours = TfidfText(**{**_peer_args(), **kw}, n_jobs=2 if path == "analyzer" else None)
+    peer = TfidfVectorizer(**kw)
+    Xo, Xp = ours.fit_transform(ACCENTED), peer.fit_transform(ACCENTED)
+    assert _names(ours) == list(peer.get_feature_names_out())
+    assert Xo.dtype == Xp.dtype
+    np.testing.assert_array_equal(Xo.toarray(), Xp.toarray())
+    np.testing.assert_array_equal(ours.transform(ACCENTED[-4:]).toarray(),
+                                  peer.transform(ACCENTED[-4:]).toarray())
+    default = TfidfText(**_peer_args()).fit_transform(ACCENTED)  # the parameter is not ignored
+    assert (Xo.shape != default.shape or Xo.dtype != default.dtype
+            or abs(Xo - default).max() > 1e-6)
+
+
+@pytest.mark.parametrize("kw", [{"strip_accents": "unicode"}, {"preprocessor": _lower_no_digits},
+                                {"binary": True, "norm": "l1"}, {"lowercase": False}], ids=_ids)
+def test_char_block_parameters_mean_what_they_mean_there(kw):
+    ours = TfidfText(analyzer="char_wb", char_ngram_range=(2, 4), sublinear_tf=False, **kw)
+    peer = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), **kw)
+    np.testing.assert_array_equal(ours.fit_transform(ACCENTED).toarray(),
+                                  peer.fit_transform(ACCENTED).toarray())
+
+
+def test_strip_accents_and_preprocessor_reach_the_stemmed_analyzer():
+    """With NLTK tokens and Porter stems the preprocessing stage is scikit-learn's too."""
+    tf = TfidfText(analyzer="word", stop_words=None, ngram_range=(1, 1),
+                   strip_accents="unicode").fit(ACCENTED)
+    names = _names(tf)
+    assert "cafe" in names and "résumé" not in names and "resum" in names
+    tf = TfidfText(analyzer="word", stop_words=None, ngram_range=(1, 1),
+                   preprocessor=_lower_no_digits).fit(ACCENTED)
+    assert "80082" not in _names(tf) and "garden" in _names(tf)
+    assert tf.word_analyzer_("Running 42 Dogs") == ["run", "dog"]
+
+
+@pytest.mark.parametrize("input_", ["filename", "file"])
+def test_input_filename_and_file_equal_tfidfvectorizer(tmp_path, input_):
+    paths = []
+    for i, doc in enumerate(ACCENTED):
+        p = tmp_path / f"doc{i}.txt"
+        p.write_bytes(doc.encode("latin-1", errors="replace") if i % 2 else doc.encode())
+        paths.append(str(p))
+    kw = {"encoding": "latin-1", "decode_error": "strict"}
+    Xp = TfidfVectorizer(input="filename", **kw).fit_transform(paths)
+    ours = TfidfText(**_peer_args(), input=input_, **kw)
+    items = paths if input_ == "filename" else [open(p, "rb") for p in paths]
+    try:
+        Xo = ours.fit_transform(items)
+    finally:
+        for f in items if input_ == "file" else ():
+            f.close()
+    np.testing.assert_array_equal(Xo.toarray(), Xp.toarray())
+    # a missing document is an empty row; utf-8 strict on latin-1 bytes names row and path
+    X = TfidfText(**_peer_args(), input="filename", encoding="latin-1").fit(paths).transform(
+        pd.Series([paths[0], None], index=[4, 5]))
+    assert X[1].nnz == 0 and X[0].nnz > 0
+    bad = TfidfText(**_peer_args(), input="filename", decode_error="strict")
+    with pytest.raises(MMFuseInputError, match=r"row 1, .*doc9.txt: text is not valid utf-8"):
+        bad.fit(paths[8:10])
+
+
+def test_input_filename_errors_name_row_and_path(tmp_path):
+    good = tmp_path / "good.txt"
+    good.write_text("a perfectly fine document about gardens", encoding="utf-8")
+    missing = str(tmp_path / "gone.txt")
+    col = pd.Series([str(good), missing, str(tmp_path)], index=[10, 11, 12], name="body")
+    tf = TfidfText(analyzer="word", input="filename").fit([str(good)])
+    with pytest.raises(MMFuseInputError, match=r"row 11, column 'body', .*gone.txt: file not "
+                                               r"found"):
+        tf.transform(col)
+    with config_context(on_error="skip"), collect_errors() as errors:
+        X = tf.transform(col)
+    assert [(e.row, e.path) for e in errors] == [(11, missing), (12, str(tmp_path))]
+    assert "directory" in errors[1].cause and X.shape[0] == 1
+    with pytest.raises(MMFuseInputError, match=r"row 0: input='filename' expects the path of a "
+                                               r"text file; got bytes"):
+        tf.transform([b"raw text"])
+    with pytest.raises(MMFuseInputError, match="row 0, .*gone.txt: file not found"):
+        TfidfText(input="filename").fit([missing])
+
+
+def test_decode_error_on_bytes_items():
+    raw = ["Café crème".encode("latin-1"), b"plain ascii words"]
+    with pytest.warns(MMFuseInputWarning, match="row 0: text is not valid utf-8"):
+        TfidfText(analyzer="word").fit(raw)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        X = TfidfText(**_peer_args(), decode_error="ignore").fit_transform(raw)
+        ref = TfidfVectorizer(decode_error="ignore").fit_transform(raw)
+        np.testing.assert_array_equal(X.toarray(), ref.toarray())
+    with pytest.raises(MMFuseInputError, match="row 0: text is not valid utf-8"):
+        TfidfText(decode_error="strict").fit(raw)
+    X = TfidfText(**_peer_args(), encoding="latin-1", decode_error="strict").fit_transform(raw)
+    ref = TfidfVectorizer(encoding="latin-1").fit_transform(raw)
+    np.testing.assert_array_equal(X.toarray(), ref.toarray())
+
+
+@pytest.mark.parametrize("kw, match", [
+    ({"norm": "l3"}, "The 'norm' parameter of TfidfText"),
+    ({"input": "url"}, "The 'input' parameter of TfidfText"),
+    ({"decode_error": "skip"}, "The 'decode_error' parameter of TfidfText"),
+    ({"strip_accents": "latin"}, "The 'strip_accents' parameter of TfidfText"),
+    ({"vocabulary": 5}, "The 'vocabulary' parameter of TfidfText"),
+    ({"use_idf": "yes"}, "The 'use_idf' parameter of TfidfText"),
+    ({"dtype": np.int64}, "dtype must be numpy.float64 or numpy.float32"),
+    ({"encoding": "klingon"}, "encoding='klingon' is not an encoding"),
+    ({"token_pattern": r"\w+"}, r"tokenizer='regex' and would be ignored with tokenizer='nltk'"),
+    ({"token_pattern": r"\w+", "tokenizer": "regex", "analyzer": "char"},
+     r"ignored with analyzer='char'"),
+    ({"token_pattern": r"(\w)(\w)", "tokenizer": "regex"}, "has 2 capturing groups"),
+    ({"token_pattern": r"(\w", "tokenizer": "regex"}, "is not a regular expression"),
+    ({"preprocessor": str.lower, "strip_accents": "ascii"}, "strip_accents would be ignored"),
+    ({"vocabulary": ["a"]}, "analyzer='word\\+char' has two"),
+    ({"vocabulary": ["a"], "analyzer": "word", "min_df": 2},
+     "min_df=2 would be ignored with a fixed vocabulary"),
+])
+def test_tfidfvectorizer_parameter_errors(kw, match):
+    with pytest.raises(ValueError, match=match):
+        TfidfText(**kw).fit(CORPUS)
+
+
+def test_peer_parameters_survive_clone_pickle_and_grid_search():
+    tf = TfidfText(**_peer_args(), norm="l1", binary=True, dtype=np.float32,
+                   strip_accents="unicode", vocabulary={"garden": 0, "free": 1})
+    X = tf.fit_transform(ACCENTED)
+    back = pickle.loads(pickle.dumps(tf))
+    np.testing.assert_array_equal(back.transform(ACCENTED).toarray(), X.toarray())
+    assert clone(tf).get_params()["vocabulary"] == {"garden": 0, "free": 1}
+    y = np.array([0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0])
+    grid = GridSearchCV(make_pipeline(TfidfText(**_peer_args()), LinearSVC()),
+                        {"tfidftext__norm": ["l1", "l2"], "tfidftext__binary": [False, True]},
+                        cv=2).fit(ACCENTED, y)
+    assert set(grid.cv_results_["param_tfidftext__norm"]) == {"l1", "l2"}
