@@ -15,9 +15,12 @@ into :class:`FastSVC` without refitting::
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import copy as _copy
+import threading
 import types
+import weakref
 
 import numpy as np
 import scipy.sparse as sp
@@ -28,15 +31,17 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import _ovr_decision_function
 from sklearn.utils.validation import _num_samples, check_is_fitted
 
-from ._backend import asarray, is_numpy_namespace, namespace_for, resolve_device, to_numpy
+from ._backend import is_numpy_namespace, namespace_for, resolve_device, to_numpy
 from ._config import get_config, resolve_configured_device
 
 __all__ = ["FastSVC", "to_fast_svc"]
 
 #: libsvm's bounds on a pairwise probability before coupling (``min_prob`` in svm.cpp).
 _MIN_PROB = 1e-7
-#: Rows per chunk on the CPU at most: one chunk per core, each near the cache.
+#: Rows per chunk on the CPU at most (one chunk per core, each near the cache), and the
+#: fewest worth a chunk of their own.
 _CPU_CHUNK_CAP = 1024
+_CPU_CHUNK_MIN = 32
 
 
 # --------------------------------------------------------------------------- the model
@@ -65,7 +70,7 @@ def _ovo_coefficients(dual_coef, n_support):
 
 
 class _Plan:
-    """What a prediction needs from a fitted SVC, prepared once per call (NumPy)."""
+    """What predictions need from a fitted SVC, prepared once (host arrays)."""
 
     def __init__(self, svc):
         kernel = svc.kernel
@@ -80,24 +85,78 @@ class _Plan:
         self.support = np.asarray(svc.support_, dtype=np.intp)
         n_sv = self.C.shape[0]
         self.n_features = 0
-        self.sv = None
+        self.sv = self.S = self.center = self.sv_bias = None
         if self.kind == "callable":
             # sklearn keeps the whole training set and computes K against every row;
             # only the support rows carry a coefficient
             self.sv = _safe_indexing(svc._BaseLibSVM__Xfit, self.support)
         elif self.kind != "precomputed":
-            self.sv = svc.support_vectors_
-            self.n_features = self.sv.shape[1]
+            self.n_features = svc.support_vectors_.shape[1]
+            self.S = self._dot_side(svc.support_vectors_)
         self.row_bytes = 8 * (2 * n_sv + self.n_features + self.C.shape[1])
 
+    def _dot_side(self, sv):
+        """The support-vector side ``S`` of the dot products ``X @ S``.
 
-def _finish_kernel(xp, G, x_sq, plan):
-    """Turn ``G = X @ S`` (``S`` as prepared by :func:`_dot_side`) into kernel values, in place."""
+        For 'rbf' the support vectors are scaled by ``2 gamma`` and ``sv_bias``
+        gets ``gamma |sv|^2``; dense ones are first centred on their mean
+        (``center``): distances do not change, and the cancellation in
+        ``|x|^2 + |sv|^2 - 2 x.sv`` shrinks. Sparse support vectors become a
+        dense ``(d, n_SV)`` array when it fits in the working memory.
+        """
+        if sp.issparse(sv):
+            if self.kind == "rbf":
+                self.sv_bias = self.gamma * np.asarray(sv.multiply(sv).sum(axis=1),
+                                                       dtype=np.float64).ravel()
+                sv = sv * (2.0 * self.gamma)
+            if sv.shape[0] * sv.shape[1] * 8 <= get_config()["working_memory"] * 2 ** 20:
+                return np.ascontiguousarray(sv.toarray().T)
+            return sp.csc_matrix(sv.T)
+        sv = np.asarray(sv, dtype=np.float64)
+        if self.kind == "rbf":
+            self.center = sv.mean(axis=0) if sv.shape[0] else np.zeros(sv.shape[1])
+            sv = sv - self.center
+            self.sv_bias = self.gamma * np.einsum("ij,ij->i", sv, sv)
+            sv *= 2.0 * self.gamma
+        return sv.T
+
+    def on(self, xp):
+        """``(S, center, sv_bias, C, intercept)`` as arrays of ``xp`` (None stays None)."""
+        arrays = (self.S, self.center, self.sv_bias, self.C, self.intercept)
+        if is_numpy_namespace(xp):
+            return arrays
+        return tuple(None if a is None else xp.asarray(a) for a in arrays)
+
+
+_PLANS = weakref.WeakKeyDictionary()
+
+
+def _plan_of(svc):
+    """The :class:`_Plan` of ``svc``, kept while its fitted state and kernel parameters stay.
+
+    Kept beside the estimator (a weak mapping), not in it: predicting changes
+    nothing in the estimator, and the plan never reaches a pickle.
+    """
+    arrays = (svc._dual_coef_, svc._intercept_, svc._n_support, svc.support_,
+              getattr(svc, "support_vectors_", None), getattr(svc, "_BaseLibSVM__Xfit", None))
+    params = (svc.kernel, svc._gamma, svc.degree, svc.coef0, svc._sparse,
+              get_config()["working_memory"])
+    cached = _PLANS.get(svc)
+    if (cached is not None and cached[1] == params
+            and all(a is b for a, b in zip(cached[0], arrays))):
+        return cached[2]
+    plan = _Plan(svc)
+    _PLANS[svc] = (arrays, params, plan)
+    return plan
+
+
+def _finish_kernel(xp, G, x_sq, plan, sv_bias):
+    """Turn ``G = X @ S`` (``S`` from :meth:`_Plan._dot_side`) into kernel values, in place."""
     if plan.kind == "linear":
         return G
     if plan.kind == "rbf":
         # S = 2 gamma SV^T, so G - gamma |sv|^2 - gamma |x|^2 = -gamma |x - sv|^2
-        G -= plan.sv_bias
+        G -= sv_bias
         G -= plan.gamma * x_sq[:, None]
         xp.minimum(G, 0.0, out=G)
         return xp.exp(G, out=G)
@@ -108,36 +167,7 @@ def _finish_kernel(xp, G, x_sq, plan):
     return xp.tanh(G, out=G)  # sigmoid
 
 
-def _dot_side(xp, plan):
-    """The support-vector side ``S`` of the dot products ``X @ S``, on the device of ``xp``.
-
-    For 'rbf' the support vectors are scaled by ``2 gamma`` and ``plan.sv_bias``
-    gets ``gamma |sv|^2``; dense ones are first centred on their mean
-    (``plan.center``): distances do not change, and the cancellation in
-    ``|x|^2 + |sv|^2 - 2 x.sv`` shrinks. Sparse support vectors (always on the
-    host) become a dense ``(d, n_SV)`` array when it fits in the working memory.
-    """
-    sv = plan.sv
-    plan.center = None
-    if sp.issparse(sv):
-        if plan.kind == "rbf":
-            plan.sv_bias = plan.gamma * np.asarray(sv.multiply(sv).sum(axis=1),
-                                                   dtype=np.float64).ravel()
-            sv = sv * (2.0 * plan.gamma)
-        if sv.shape[0] * sv.shape[1] * 8 <= get_config()["working_memory"] * 2 ** 20:
-            return np.ascontiguousarray(sv.toarray().T)
-        return sp.csc_matrix(sv.T)
-    sv = np.asarray(sv, dtype=np.float64)
-    if plan.kind == "rbf":
-        center = sv.mean(axis=0) if sv.shape[0] else np.zeros(sv.shape[1])
-        sv = sv - center
-        plan.center = xp.asarray(center)
-        plan.sv_bias = xp.asarray(plan.gamma * np.einsum("ij,ij->i", sv, sv))
-        sv = sv * (2.0 * plan.gamma)
-    return xp.asarray(sv).T
-
-
-def _kernel_block(xp, Xc, plan, S):
+def _kernel_block(xp, Xc, plan, S, center, sv_bias):
     """``K(X_chunk, SV)`` as an array of ``xp``."""
     if plan.kind == "precomputed":
         return xp.asarray(Xc[:, plan.support])
@@ -150,13 +180,13 @@ def _kernel_block(xp, Xc, plan, S):
         G = G.toarray() if sp.issparse(G) else np.asarray(G)
         x_sq = (np.asarray(Xc.multiply(Xc).sum(axis=1), dtype=np.float64).ravel()
                 if plan.kind == "rbf" else None)
-        return _finish_kernel(np, G, x_sq, plan)
+        return _finish_kernel(np, G, x_sq, plan, sv_bias)
     Xc = xp.asarray(Xc)
-    if plan.center is not None:
-        Xc = Xc - plan.center
+    if center is not None:
+        Xc = Xc - center
     G = Xc @ S
     x_sq = (Xc * Xc).sum(axis=1) if plan.kind == "rbf" else None
-    return _finish_kernel(xp, G, x_sq, plan)
+    return _finish_kernel(xp, G, x_sq, plan, sv_bias)
 
 
 def _chunks(n, step, workers):
@@ -169,58 +199,87 @@ def _chunks(n, step, workers):
     return [(a, min(a + size, n)) for a in range(0, n, size)]
 
 
-def _ovo_decision_values(svc, X):
+def _ovo_decision_values(svc, X, finish=None, tail=None):
     """libsvm's one-vs-one decision values ``(n_samples, n_pairs)`` for validated ``X``.
 
     The sign is libsvm's (positive votes for the first class of a pair), before
-    scikit-learn's binary flip.
+    scikit-learn's binary flip. ``finish``, if given, maps each chunk's values
+    (NumPy) to the rows of the result, of shape ``(n_samples, *tail)``, in the
+    chunk's thread (votes, probabilities).
     """
-    plan = _Plan(svc)
+    plan = _plan_of(svc)
     n = _num_samples(X)
     # the dense kernels run on the configured device; a kernel matrix that is given
     # (precomputed), made by a callable or by SciPy (sparse input) stays on the host
     on_host = plan.kind in ("precomputed", "callable") or plan.sparse or sp.issparse(X)
     device = "cpu" if on_host else resolve_device(resolve_configured_device(None))
     xp = namespace_for(device)
-    S = None if plan.kind in ("precomputed", "callable") else _dot_side(xp, plan)
-    C = asarray(plan.C, device)
-    b = asarray(plan.intercept, device)
-    out = np.empty((n, plan.C.shape[1]), dtype=np.float64)
-    budget = get_config()["working_memory"] * 2 ** 20
-    step = max(1, int(budget // plan.row_bytes))
-    workers = 1
-    if is_numpy_namespace(xp):
-        from joblib import cpu_count  # noqa: PLC0415
-
-        workers = max(1, cpu_count())
-        step = min(step, _CPU_CHUNK_CAP)
+    S, center, sv_bias, C, b = plan.on(xp)
+    out = np.empty((n, *((plan.C.shape[1],) if tail is None else tail)))
+    step = max(1, int(get_config()["working_memory"] * 2 ** 20 // plan.row_bytes))
 
     def run(bounds):
         start, stop = bounds
         Xc = (_safe_indexing(X, slice(start, stop)) if plan.kind == "callable"
               else X[start:stop])
-        dec = _kernel_block(xp, Xc, plan, S) @ C
+        dec = _kernel_block(xp, Xc, plan, S, center, sv_bias) @ C
         dec += b
-        out[start:stop] = to_numpy(dec)
+        dec = to_numpy(dec)
+        out[start:stop] = dec if finish is None else finish(dec)
 
+    if not is_numpy_namespace(xp):  # the GPU: the largest chunks the budget allows
+        for bounds in _chunks(n, step, 1):
+            run(bounds)
+        return out
+    from joblib import cpu_count  # noqa: PLC0415
+
+    workers = max(1, cpu_count())
+    # one chunk per core, each product on one BLAS thread, so the kernel's element-wise
+    # work (exp, tanh, powers, votes, coupling) runs on every core too; small batches
+    # stay one chunk (BLAS threads cost more than they give on a few rows)
+    step = min(step, _CPU_CHUNK_CAP, max(_CPU_CHUNK_MIN, -(-n // workers)))
     chunks = _chunks(n, step, workers)
-    if workers > 1 and len(chunks) > 1:
-        # one chunk per core, each GEMM on one BLAS thread, so the kernel's
-        # element-wise work (exp, tanh, powers) runs on every core too; each task
-        # runs in a copy of the caller's context (mmfuse config for callables)
+    with _single_threaded_blas():
+        if len(chunks) == 1:
+            run(chunks[0])
+            return out
         from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415
 
-        from threadpoolctl import threadpool_limits  # noqa: PLC0415
-
-        with threadpool_limits(limits=1, user_api="blas"), \
-                ThreadPoolExecutor(max_workers=min(workers, len(chunks))) as pool:
+        with ThreadPoolExecutor(max_workers=min(workers, len(chunks))) as pool:
+            # each task runs in a copy of the caller's context (mmfuse config for callables)
             futures = [pool.submit(contextvars.copy_context().run, run, c) for c in chunks]
             for f in futures:
                 f.result()
-    else:
-        for c in chunks:
-            run(c)
     return out
+
+
+_BLAS = {"lock": threading.Lock(), "users": 0, "limiter": None, "controller": None}
+
+
+@contextlib.contextmanager
+def _single_threaded_blas():
+    """BLAS on one thread while any FastSVC computes (concurrent callers share one limit).
+
+    :func:`threadpoolctl.threadpool_limits` is process-wide: two overlapping
+    ``with`` blocks in two threads would restore each other's limits in the
+    wrong order, so the first caller sets the limit and the last one restores it.
+    """
+    with _BLAS["lock"]:
+        if _BLAS["users"] == 0:
+            if _BLAS["controller"] is None:
+                from threadpoolctl import ThreadpoolController  # noqa: PLC0415
+
+                _BLAS["controller"] = ThreadpoolController()
+            _BLAS["limiter"] = _BLAS["controller"].limit(limits=1, user_api="blas")
+        _BLAS["users"] += 1
+    try:
+        yield
+    finally:
+        with _BLAS["lock"]:
+            _BLAS["users"] -= 1
+            if _BLAS["users"] == 0:
+                _BLAS["limiter"].restore_original_limits()
+                _BLAS["limiter"] = None
 
 
 # --------------------------------------------------------------------------- decisions
@@ -461,7 +520,9 @@ fit_status_, n_iter_, shape_fit_, class_weight_, n_features_in_, feature_names_i
             return self.classes_.take(np.argmax(self.decision_function(X), axis=1))
         if not self._fast_ready():
             return super().predict(X)
-        return self.classes_.take(_vote(self._ovo(X), n_classes))
+        X = self._validate_for_predict(X)
+        votes = _ovo_decision_values(self, X, lambda dec: _vote(dec, n_classes), tail=())
+        return self.classes_.take(votes.astype(np.intp))
 
     @available_if(SVC._check_proba)
     def predict_proba(self, X):
@@ -491,9 +552,9 @@ fit_status_, n_iter_, shape_fit_, class_weight_, n_features_in_, feature_names_i
         if self._probA.size == 0 or self._probB.size == 0:
             raise NotFittedError(
                 "predict_proba is not available when fitted with probability=False")
-        dec = _ovo_decision_values(self, X)
-        return _platt_probability(dec, np.asarray(self._probA), np.asarray(self._probB),
-                                  len(self.classes_))
+        k, A, B = len(self.classes_), np.asarray(self._probA), np.asarray(self._probB)
+        return _ovo_decision_values(self, X, lambda dec: _platt_probability(dec, A, B, k),
+                                    tail=(k,))
 
     @classmethod
     def from_svc(cls, svc):

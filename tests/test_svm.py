@@ -170,10 +170,27 @@ def test_chunks_by_working_memory_and_threads_give_the_same_values(monkeypatch):
         d_small = fast.decision_function(X)
         p_small = fast.predict_proba(X)
     assert len(calls) > 2 * 2 and sum(calls) == 2 * len(X)  # many chunks, every row once
-    row_bytes = msvm._Plan(fast).row_bytes
+    row_bytes = msvm._plan_of(fast).row_bytes
     assert max(calls) * row_bytes <= 2 ** 20
     np.testing.assert_allclose(d_small, ref.decision_function(X), rtol=0, atol=1e-10)
     np.testing.assert_allclose(p_small, ref.predict_proba(X), rtol=0, atol=1e-10)
+
+
+def test_prepared_support_vectors_follow_refits_and_parameter_changes():
+    ref, fast, X = _fit_pair("poly", 3, degree=2)
+    fast.decision_function(X)
+    plan = msvm._plan_of(fast)
+    assert msvm._plan_of(fast) is plan  # reused while nothing changes
+    ref.set_params(coef0=1.5)  # libsvm predicts with the new coef0, without a refit
+    fast.set_params(coef0=1.5)
+    _assert_decisions_equal(ref, fast, X)
+    assert msvm._plan_of(fast) is not plan
+    Xtr, ytr, _ = _problem(3, seed=5)
+    ref.fit(Xtr, ytr)
+    fast.fit(Xtr, ytr)
+    _assert_decisions_equal(ref, fast, X)
+    # the prepared arrays live beside the estimator: nothing reaches its state or a pickle
+    assert not any(isinstance(v, msvm._Plan) for v in vars(fast).values())
 
 
 def test_chunks_are_balanced_across_workers():
@@ -339,3 +356,19 @@ def test_rbf_exact_for_features_far_from_the_origin():
     Xtr, ytr, Xte = _problem(3)
     ref = SVC(gamma="scale").fit(Xtr + 1e4, ytr)
     _assert_decisions_equal(ref, FastSVC.from_svc(ref), Xte + 1e4)
+
+
+def test_blas_limit_is_shared_by_overlapping_callers():
+    from threadpoolctl import threadpool_info
+
+    def blas_threads():
+        return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+    before = blas_threads()
+    outer, inner = msvm._single_threaded_blas(), msvm._single_threaded_blas()
+    outer.__enter__()
+    inner.__enter__()
+    outer.__exit__(None, None, None)  # the first caller leaves first: the limit stays
+    assert set(blas_threads()) == {1}
+    inner.__exit__(None, None, None)
+    assert blas_threads() == before
