@@ -16,7 +16,9 @@ fitted state, so both sides decide with the same model):
    it against every training row, FastSVC against the support rows only) on
    the features of case 1 shifted to be non-negative, ``gamma`` = 1 / the mean
    chi2 distance between training rows, 3 classes;
-4. with CuPy and a CUDA device: cases 1-2 on the GPU
+4. small batches: ``predict`` on 1, 10 and 100 rows with the model of case 1
+   (best of 20 calls), what an online scorer sees;
+5. with CuPy and a CUDA device: cases 1-2 on the GPU
    (``mmfuse.config_context(device='cuda')``) vs ``SVC`` on the CPU.
 
 For ``predict``, ``decision_function`` and ``predict_proba`` it prints both
@@ -107,6 +109,19 @@ def bench_cpu(cases, n_train, n_test, repeat):
     return results
 
 
+def bench_small_batches(ref, fast, X):
+    import mmfuse
+
+    with mmfuse.config_context(device="cpu"):
+        for n in (1, 10, 100):
+            t_peer, want = best_of(lambda: ref.predict(X[:n]), 20)
+            t_ours, got = best_of(lambda: fast.predict(X[:n]), 20)
+            print(f"rbf, 3 classes, predict on {n:>3d} rows (CPU)        FastSVC "
+                  f"{t_ours * 1e3:7.2f} ms | SVC {t_peer * 1e3:7.2f} ms | ratio "
+                  f"{t_peer / t_ours:6.2f}x | labels identical: {bool(np.array_equal(got, want))}",
+                  flush=True)
+
+
 def bench_gpu(results, repeat):
     from mmfuse._backend import cuda_available, cuda_status
 
@@ -142,6 +157,7 @@ def main(argv=None):
     cases = [("rbf, 3 classes", "rbf", 3), ("rbf, 10 classes", "rbf", 10),
              ("chi2 callable, 3 classes", "chi2", 3)]
     results = bench_cpu(cases, n_train, n_test, args.repeat)
+    bench_small_batches(*results["rbf, 3 classes"][:3])
     bench_gpu(results, args.repeat)
     print(f"load average at the end {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import copy as _copy
+import functools
 import threading
 import types
 import weakref
@@ -231,9 +232,7 @@ def _ovo_decision_values(svc, X, finish=None, tail=None):
         for bounds in _chunks(n, step, 1):
             run(bounds)
         return out
-    from joblib import cpu_count  # noqa: PLC0415
-
-    workers = max(1, cpu_count())
+    workers = _n_cores()
     # one chunk per core, each product on one BLAS thread, so the kernel's element-wise
     # work (exp, tanh, powers, votes, coupling) runs on every core too; small batches
     # stay one chunk (BLAS threads cost more than they give on a few rows)
@@ -251,6 +250,14 @@ def _ovo_decision_values(svc, X, finish=None, tail=None):
             for f in futures:
                 f.result()
     return out
+
+
+@functools.lru_cache(maxsize=1)
+def _n_cores():
+    """Cores this process may use (joblib reads cgroup quotas and affinity; once)."""
+    from joblib import cpu_count  # noqa: PLC0415
+
+    return max(1, cpu_count())
 
 
 _BLAS = {"lock": threading.Lock(), "users": 0, "limiter": None, "controller": None}
