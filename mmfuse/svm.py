@@ -425,7 +425,11 @@ fit_status_, n_iter_, shape_fit_, class_weight_, n_features_in_, feature_names_i
     :func:`mmfuse.config_context` (CuPy on a GPU); a precomputed kernel, a
     callable kernel (computed only against the support vectors, where
     scikit-learn computes it against every training row) and sparse input
-    (multiplied by SciPy) run on the CPU. The output is always NumPy.
+    (multiplied by SciPy) run on the CPU. The output is always NumPy. What the
+    support vectors contribute (the coefficient matrix, the centred and scaled
+    support vectors) is prepared at the first prediction and kept beside the
+    estimator, never in it or its pickle, until its fitted state or kernel
+    parameters change.
 
     Decision values differ from libsvm's only by rounding (the terms are
     summed in another order): within 1e-8 of the largest magnitude, and labels
@@ -539,8 +543,8 @@ fit_status_, n_iter_, shape_fit_, class_weight_, n_features_in_, feature_names_i
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features) or \
-(n_samples, n_samples_fit)
+        X : {array-like, sparse matrix}
+            As for :meth:`predict`.
 
         Returns
         -------

@@ -15,7 +15,7 @@ from sklearn.datasets import make_classification
 from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
+from sklearn.preprocessing import MinMaxScaler, StandardScaler
 from sklearn.svm import SVC
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
@@ -372,3 +372,13 @@ def test_blas_limit_is_shared_by_overlapping_callers():
     assert set(blas_threads()) == {1}
     inner.__exit__(None, None, None)
     assert blas_threads() == before
+
+
+def test_skops_file_with_fastsvc_loads_without_extra_trust(tmp_path):
+    pytest.importorskip("skops")
+    Xtr, ytr, Xte = _problem(3)
+    model = make_pipeline(MinMaxScaler(clip=True), FastSVC(kernel=Chi2Kernel(0.5))).fit(Xtr, ytr)
+    save(model, tmp_path / "m.skops", format="skops")
+    back = load(tmp_path / "m.skops")
+    assert type(back[-1]) is FastSVC
+    np.testing.assert_array_equal(back.decision_function(Xte), model.decision_function(Xte))
