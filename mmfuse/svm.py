@@ -175,6 +175,12 @@ def _kernel_block(xp, Xc, plan, S, center, sv_bias):
     if plan.kind == "callable":
         K = plan.kernel(Xc, plan.sv)
         K = K.toarray() if sp.issparse(K) else to_numpy(K)
+        expected = (_num_samples(Xc), plan.C.shape[0])
+        if K.shape != expected:
+            raise ValueError(f"kernel {plan.kernel!r} returned an array of shape {K.shape} for "
+                             f"{expected[0]} rows against {expected[1]} support vectors; a "
+                             f"kernel callable must return (n_samples_X, n_samples_Y) = "
+                             f"{expected}")
         return xp.asarray(np.asarray(K, dtype=np.float64))
     if sp.issparse(Xc):
         G = Xc @ S

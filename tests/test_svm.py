@@ -244,6 +244,26 @@ def test_errors_as_sklearn():
         pre.predict(Xte @ Xtr[:100].T)
 
 
+def test_kernel_callable_of_the_wrong_shape_is_named():
+    Xtr, ytr, Xte = _problem(3)
+    fast = FastSVC(kernel=_KernelThatDropsARow()).fit(Xtr, ytr)
+    fast.kernel.drop = True
+    with pytest.raises(ValueError, match=r"_KernelThatDropsARow\(\) returned an array of shape "
+                                         r"\((\d+), (\d+)\) for \d+ rows against \2 support"):
+        fast.predict(Xte)
+
+
+class _KernelThatDropsARow:
+    drop = False
+
+    def __call__(self, A, B):
+        K = np.asarray(A) @ np.asarray(B).T
+        return K[1:] if self.drop else K
+
+    def __repr__(self):
+        return "_KernelThatDropsARow()"
+
+
 def test_falls_back_to_libsvm_when_the_fitted_state_is_not_libsvm_form(monkeypatch):
     ref, fast, X = _fit_pair("rbf", 3, probability=True)
     monkeypatch.setattr(FastSVC, "_fast_ready", lambda self: False)
