@@ -6,7 +6,8 @@ model level; CuPy accelerates the descriptor math when a CUDA GPU is present.
 
 Subpackages (imported lazily): :mod:`mmfuse.image`, :mod:`mmfuse.text`,
 :mod:`mmfuse.audio`, :mod:`mmfuse.fusion`, :mod:`mmfuse.datasets`,
-:mod:`mmfuse.io`, :mod:`mmfuse.kernels`, :mod:`mmfuse.persistence`.
+:mod:`mmfuse.io`, :mod:`mmfuse.kernels`, :mod:`mmfuse.persistence`,
+:mod:`mmfuse.svm` (:class:`~mmfuse.svm.FastSVC`: libsvm's decisions by matrix products).
 """
 
 import importlib
@@ -17,8 +18,9 @@ from .io import MMFuseInputError, MMFuseInputWarning
 __version__ = "0.1.0"
 
 _SUBMODULES = {"audio", "image", "text", "fusion", "datasets", "io", "kernels",
-               "persistence", "pipelines", "cli"}
-_LAZY_ATTRS = {"save": "persistence", "load": "persistence"}
+               "persistence", "pipelines", "cli", "svm"}
+_LAZY_ATTRS = {"save": "persistence", "load": "persistence", "FastSVC": "svm",
+               "to_fast_svc": "svm"}
 
 __all__ = [
     "MMFuseInputError",

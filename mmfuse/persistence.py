@@ -219,7 +219,7 @@ def _check_versions(header, path):
         warnings.warn(f"{path}: model was trained with other library versions "
                       f"({'; '.join(diffs)}); predictions may differ or fail. Retrain with "
                       "the current versions to silence this.", VersionMismatchWarning,
-                      stacklevel=3)
+                      stacklevel=4)  # load -> _load_payload -> here
 
 
 # Plain data containers that fitted mmfuse estimators hold (stop-word sets, sparse
@@ -239,7 +239,7 @@ def _mmfuse_trusted(untrusted):
     return [t for t in untrusted if t.startswith("mmfuse.") or t in SAFE_TYPES]
 
 
-def load(path, *, trusted=None):
+def load(path, *, trusted=None, fast_svc=True):
     """Load a model written by :func:`save`, after checking its size and checksum.
 
     Parameters
@@ -249,6 +249,13 @@ def load(path, *, trusted=None):
         For skops files only: extra fully-qualified type names to allow (besides
         what skops trusts by default and mmfuse's own classes). Types outside
         this list are refused, never executed.
+    fast_svc : bool, default=True
+        Make every fitted :class:`sklearn.svm.SVC` of the loaded model a
+        :class:`mmfuse.svm.FastSVC` (:func:`mmfuse.svm.to_fast_svc`): the same
+        decisions, computed by matrix products instead of one kernel evaluation
+        at a time. The file itself is not changed: :func:`save` writes the model
+        as it is given, so a file holding only scikit-learn estimators does not
+        depend on :mod:`mmfuse.svm`.
 
     Returns
     -------
@@ -260,6 +267,15 @@ def load(path, *, trusted=None):
     ModelFileError
         not an mmfuse file, truncated, altered, or (skops) holds untrusted types.
     """
+    model = _load_payload(path, trusted)
+    if fast_svc:
+        from .svm import to_fast_svc  # noqa: PLC0415
+
+        to_fast_svc(model)
+    return model
+
+
+def _load_payload(path, trusted):
     header, payload = _read(path)
     _check_versions(header, path)
     fmt = header.get("format")
