@@ -294,7 +294,7 @@ def _late_and_kernel_models(Xtr, ytr):
                                  ("b", SVC(probability=True, random_state=0), [4, 5, 6, 7])])
     kern = KernelFusionClassifier([("a", "passthrough", [0, 1, 2, 3], "rbf"),
                                    ("b", "passthrough", [4, 5, 6, 7], "linear")],
-                                  weights="uniform")
+                                  weights="uniform", estimator=SVC(kernel="precomputed"))
     early = make_pipeline(FeatureFusion([("a", "passthrough", [0, 1, 2, 3]),
                                          ("b", "passthrough", [4, 5, 6, 7])]), SVC(C=2.0))
     return [late.fit(Xtr, ytr), kern.fit(Xtr, ytr), early.fit(Xtr, ytr)]
@@ -402,3 +402,13 @@ def test_skops_file_with_fastsvc_loads_without_extra_trust(tmp_path):
     back = load(tmp_path / "m.skops")
     assert type(back[-1]) is FastSVC
     np.testing.assert_array_equal(back.decision_function(Xte), model.decision_function(Xte))
+
+
+def test_kernel_fusion_decides_with_fastsvc_by_default():
+    Xtr, ytr, Xte = _problem(3)
+    kern = KernelFusionClassifier([("a", "passthrough", [0, 1, 2, 3], "rbf"),
+                                   ("b", "passthrough", [4, 5, 6, 7], "linear")],
+                                  weights="uniform").fit(Xtr, ytr)
+    assert type(kern.estimator_) is FastSVC
+    slow = SVC(kernel="precomputed").fit(kern.combined_kernel(), ytr)
+    np.testing.assert_array_equal(kern.predict(Xte), slow.predict(kern.combined_kernel(Xte)))

@@ -176,7 +176,8 @@ class KernelFusionClassifier(ClassifierMixin, TripleComposition):
     3. The block kernels are combined, ``K = sum_b w_b K_b``, with weights
        that are fixed (``'uniform'``, a dict) or learned on the training rows
        (``'alignment'`` [1]_, ``'easymkl'`` [2]_).
-    4. ``estimator`` (default ``SVC(kernel='precomputed')``) is fitted on the
+    4. ``estimator`` (default :class:`~mmfuse.svm.FastSVC` ``(kernel='precomputed')``,
+       scikit-learn's SVC with fast exact predictions) is fitted on the
        combined training kernel and predicts from the combined kernel between
        new rows and the training rows. No statistic of new rows enters the
        fitted state: transformers, ``gamma='scale'``, trace scales and weights
@@ -216,7 +217,8 @@ default='alignment'
         The weights are rescaled to sum to one (``weights_``).
     estimator : classifier, default=None
         Fitted on the combined kernel: ``X`` of shape ``(n_samples,
-        n_train)``. None means ``SVC(kernel='precomputed')``; pass one (e.g.
+        n_train)``. None means ``mmfuse.svm.FastSVC(kernel='precomputed')`` (an
+        ``SVC``); pass one (e.g.
         ``SVC(kernel='precomputed', C=10)``) to tune it as ``estimator__C``.
         With ``approximation`` it receives the explicit feature map instead
         (None then means :class:`~sklearn.svm.LinearSVC`), and an estimator
@@ -522,9 +524,9 @@ default='alignment'
             from sklearn.svm import LinearSVC  # noqa: PLC0415
 
             return LinearSVC()
-        from sklearn.svm import SVC  # noqa: PLC0415
+        from ..svm import FastSVC  # noqa: PLC0415
 
-        return SVC(kernel="precomputed")
+        return FastSVC(kernel="precomputed")
 
     # ------------------------------------------------------------------ blocks
 
