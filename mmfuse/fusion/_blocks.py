@@ -32,6 +32,7 @@ __all__ = [
     "screen_rows",
     "screened_inputs",
     "select_column",
+    "select_fitted_columns",
     "take_rows",
     "to_2d",
     "validate_entries",
@@ -63,6 +64,23 @@ def check_fusion_input(X):
         raise ValueError(f"Found array with 0 feature(s) (shape={X.shape}) while a minimum "
                          "of 1 is required.")
     return X
+
+
+def select_fitted_columns(estimator, X):
+    """``X`` reduced to the columns the fitted ``estimator`` saw, in their fitted order.
+
+    As :class:`~sklearn.compose.ColumnTransformer` does, a DataFrame given at
+    prediction time may carry more columns (an ``id``, a ``label``, a manifest's
+    other columns) and in another order: the fitted ones are picked by name.
+    Anything else is returned as it is (``validate_data`` then checks it).
+    """
+    names = getattr(estimator, "feature_names_in_", None)
+    if names is None or not hasattr(X, "columns") or not hasattr(X, "iloc"):
+        return X
+    cols = list(X.columns)
+    if cols == list(names) or not set(names) <= set(cols):
+        return X
+    return X[list(names)]
 
 
 def select_column(X, column):
@@ -382,7 +400,7 @@ def block_screener(estimator):
     return None
 
 
-def error_rows(inputs, *, names, screeners, labels, missing_is_error, hint):
+def error_rows(inputs, *, names, screeners, labels, missing_is_error, hint, weights=None):
     """The error rows of a batch and their errors (nothing is raised or reported).
 
     A row is an error row when no modality is present in it (every block's raw
@@ -403,6 +421,9 @@ def error_rows(inputs, *, names, screeners, labels, missing_is_error, hint):
     missing_is_error : bool
     hint : str
         How to fuse rows with a missing modality instead (for the message).
+    weights : array-like of shape (n_blocks,), optional
+        The fuser's block weights: a row whose present blocks all weigh 0 has
+        nothing to be predicted from either.
 
     Returns
     -------
@@ -410,18 +431,15 @@ def error_rows(inputs, *, names, screeners, labels, missing_is_error, hint):
     errors : list of MMFuseInputError
         In row order (then block order), row labels from ``labels``.
     """
-    none = ~np.stack([p for _, p in inputs]).any(axis=0)
     found = []  # (position, block order, error)
-    bad = none.copy()
-    for pos in np.flatnonzero(none):
-        found.append((pos, -1, MMFuseInputError(
-            f"no modality is present (every one of {names} is None/NaN or empty)",
-            row=labels[pos])))
+    bad = np.zeros(len(labels), dtype=bool)
+    for pos, err in _unloaded_error_rows(inputs, names, labels, weights):
+        found.append((pos, -1, err))
+        bad[pos] = True
     for b, (name, (Xb, p), screen) in enumerate(zip(names, inputs, screeners)):
         if missing_is_error:
             for pos in np.flatnonzero(~p & ~bad):
-                found.append((pos, b, MMFuseInputError(
-                    f"modality is missing (None/NaN); {hint}", row=labels[pos], column=name)))
+                found.append((pos, b, _missing_error(name, labels[pos], hint)))
             bad |= ~p
         check = p & ~bad
         if screen is None or not check.any():
@@ -436,16 +454,43 @@ def error_rows(inputs, *, names, screeners, labels, missing_is_error, hint):
     return bad, [e for _, _, e in found]
 
 
-def screen_rows(inputs, *, names, screeners, labels, missing_is_error, hint, fitting):
+def _unloaded_error_rows(inputs, names, labels, weights):
+    """``(position, error)`` of the rows with nothing to predict from, found without loading:
+    no modality present, or (``weights`` given) only blocks of weight 0 present."""
+    present = np.stack([p for _, p in inputs])
+    none = ~present.any(axis=0)
+    out = [(pos, MMFuseInputError(
+        f"no modality is present (every one of {names} is None/NaN or empty)",
+        row=labels[pos])) for pos in np.flatnonzero(none)]
+    if weights is not None:
+        w = np.asarray(weights, dtype=float)
+        zero = ~none & ~(present & (w > 0)[:, None]).any(axis=0)
+        for pos in np.flatnonzero(zero):
+            there = [n for n, p in zip(names, present[:, pos]) if p]
+            out.append((pos, MMFuseInputError(
+                f"only modalities of weight 0 are present ({there}; weights "
+                f"{dict(zip(names, w.tolist()))}), so there is nothing to predict from: give "
+                "them a weight > 0", row=labels[pos])))
+        out.sort(key=lambda t: t[0])
+    return out
+
+
+def _missing_error(name, row, hint):
+    return MMFuseInputError(f"modality is missing (None/NaN); {hint}", row=row, column=name)
+
+
+def screen_rows(inputs, *, names, screeners, labels, missing_is_error, hint, fitting,
+                weights=None):
     """Apply the row contract to a batch before any block's transformer or model sees it.
 
-    Under ``on_error='raise'``, and always when ``fitting``, the first error
-    row raises: a row with no modality, or a missing modality with
-    ``missing_is_error`` (items that cannot be loaded are left to the
-    extractors, which raise naming the row, column and path, so nothing is
-    decoded twice). Under ``on_error='skip'`` at prediction time every error
-    row of :func:`error_rows` is reported to :func:`mmfuse.collect_errors` and
-    left out.
+    Under ``on_error='raise'``, and always when ``fitting``, the earliest error
+    row that can be found without loading anything raises: a row with no
+    modality, with only modalities of weight 0 (``weights``), or missing a
+    modality with ``missing_is_error`` (items that cannot be loaded are left
+    to the extractors, which raise naming the row, column and path, so
+    nothing is decoded twice). Under ``on_error='skip'`` at prediction time
+    every error row of :func:`error_rows` is reported to
+    :func:`mmfuse.collect_errors` and left out.
 
     Parameters are those of :func:`error_rows`, plus ``fitting`` (bool).
 
@@ -457,25 +502,24 @@ def screen_rows(inputs, *, names, screeners, labels, missing_is_error, hint, fit
     Raises
     ------
     MMFuseInputError
-        Under ``'raise'``, the first error row, with how many there are.
+        Under ``'raise'``, the earliest such error row, with how many there are.
     """
     from .._config import get_config, report_errors  # noqa: PLC0415
 
     if fitting or get_config()["on_error"] == "raise":
-        present = np.stack([p for _, p in inputs])
+        found = _unloaded_error_rows(inputs, names, labels, weights)
         if missing_is_error:
             for name, (_, p) in zip(names, inputs):
-                if not p.all():
-                    raise_missing(name, ~p, labels, hint=hint)
-        none = ~present.any(axis=0)
-        if none.any():
-            first = int(np.flatnonzero(none)[0])
-            raise MMFuseInputError(
-                f"no modality is present in {int(none.sum())} row(s) (every one of {names} "
-                "is None/NaN or empty); there is nothing to predict from", row=labels[first])
-        return np.ones(present.shape[1], dtype=bool)
+                found += [(pos, _missing_error(name, labels[pos], hint))
+                          for pos in np.flatnonzero(~p)]
+        if found:
+            rows = {pos for pos, _ in found}
+            pos, err = min(found, key=lambda t: t[0])
+            more = f" (and {len(rows) - 1} more error row(s))" if len(rows) > 1 else ""
+            raise MMFuseInputError(err.cause + more, row=err.row, column=err.column)
+        return np.ones(len(labels), dtype=bool)
     bad, errors = error_rows(inputs, names=names, screeners=screeners, labels=labels,
-                             missing_is_error=missing_is_error, hint=hint)
+                             missing_is_error=missing_is_error, hint=hint, weights=weights)
     report_errors(errors)
     return ~bad
 
@@ -553,14 +597,6 @@ def check_targets(estimator, X, y):
         raise ValueError(f"y has 1 class ({le.classes_[0]!r}); a classifier needs samples of "
                          "at least 2 classes")
     return y, le
-
-
-def raise_missing(name, mask, labels, *, hint):
-    """The error for ``missing='error'``: how many rows, the first one, and the fix."""
-    first = labels[int(np.flatnonzero(mask)[0])]
-    raise MMFuseInputError(
-        f"modality is missing (None/NaN) in {int(mask.sum())} row(s); {hint}",
-        row=first, column=name)
 
 
 def is_scalar_column(column) -> bool:

@@ -29,6 +29,7 @@ from ._blocks import (
     scatter_rows,
     screened_inputs,
     select_column,
+    select_fitted_columns,
     take_rows,
     to_2d,
     validate_entries,
@@ -131,9 +132,12 @@ class FeatureFusion(TransformerMixin, TripleComposition):
         never projected.
     missing : {'error', 'zero', 'mean'}, default='error'
         Rows whose modality is ``None``/NaN in the raw column: ``'error'``
-        makes them error rows; ``'zero'`` gives them an all-zero block (no
-        contribution to concat/sum); ``'mean'`` gives them the mean final
-        block features of the present training rows. A row with no modality
+        makes them error rows; ``'zero'`` lets the block contribute nothing
+        (an all-zero block for concat/weighted/sum/tensor, the all-one block
+        for ``'product'``, and ``'average'`` averages over the blocks present);
+        ``'mean'`` gives them the mean final block features of the present
+        training rows. A row whose present blocks all have weight 0 is an
+        error row too. A row with no modality
         present is always an error row. Error rows raise
         :class:`~mmfuse.io.MMFuseInputError` naming the first one, or under
         ``on_error='skip'`` at transform time leave the batch (the output has
@@ -352,7 +356,8 @@ class FeatureFusion(TransformerMixin, TripleComposition):
             screeners=[None if isinstance(t, str) else block_screener(t) for _, t, _ in entries],
             missing_is_error=self.missing == "error",
             hint="set missing='zero' or 'mean' on FeatureFusion to fuse the other "
-                 "modalities for these rows")
+                 "modalities for these rows",
+            weights=self.weights_ if self.strategy in _WEIGHTED else None)
         return inputs, contract
 
     def _block_inputs(self, X, entries, *, fitting):
@@ -372,7 +377,8 @@ class FeatureFusion(TransformerMixin, TripleComposition):
         Loads every present item with its block's loader (nothing is extracted).
         """
         check_is_fitted(self, "transformers_")
-        inputs, contract = self._row_contract(check_fusion_input(X), self.transformers_)
+        X = select_fitted_columns(self, check_fusion_input(X))
+        inputs, contract = self._row_contract(X, self.transformers_)
         return error_rows(inputs, **contract)
 
     def _target_dims(self, widths):
@@ -385,6 +391,8 @@ class FeatureFusion(TransformerMixin, TripleComposition):
     def _fill_row(self, Zp):
         if self.missing == "mean":
             return np.asarray(Zp.mean(axis=0)).ravel().astype(Zp.dtype, copy=False)
+        if self.strategy == "product":  # no contribution to a product: the neutral element
+            return np.ones(Zp.shape[1], dtype=Zp.dtype)
         return np.zeros(Zp.shape[1], dtype=Zp.dtype)
 
     def _check_fused_size(self):
@@ -415,7 +423,7 @@ class FeatureFusion(TransformerMixin, TripleComposition):
         X_fused : ndarray or CSR matrix of shape (n_samples, n_features_out)
         """
         check_is_fitted(self, "transformers_")
-        X = check_fusion_input(X)
+        X = select_fitted_columns(self, check_fusion_input(X))
         validate_data(self, X, reset=False, skip_check_array=True)
         memory = check_memory(self.memory)
         inputs, keep = self._block_inputs(X, self.transformers_, fitting=False)
@@ -473,11 +481,15 @@ class FeatureFusion(TransformerMixin, TripleComposition):
             if s in ("sum", "average"):
                 out = sum(wi * b for b, wi in zip(blocks, w))
                 if s == "average":
-                    total = w.sum()
-                    if total == 0:
+                    # a zero-filled missing block contributes nothing: average over the
+                    # blocks present (a mean-filled one stands in for its block)
+                    counted = (np.ones((len(blocks), len(presents[0])), dtype=bool)
+                               if self.missing == "mean" else np.stack(presents))
+                    total = (w[:, None] * counted).sum(axis=0)
+                    if not (total > 0).all():
                         raise ValueError("strategy='average' needs at least one non-zero "
                                          f"weight; got weights={self.weights!r}")
-                    out = out / total
+                    out = out / total[:, None]
             elif s == "product":
                 out = blocks[0].copy()
                 for b in blocks[1:]:

@@ -28,6 +28,7 @@ from ._blocks import (
     row_labels,
     screened_inputs,
     select_column,
+    select_fitted_columns,
     take_rows,
     to_2d,
 )
@@ -530,21 +531,26 @@ default='alignment'
 
     # ------------------------------------------------------------------ blocks
 
-    def _row_contract(self, X, entries, columns):
-        """Each block's raw input with its present rows, and the arguments of the row checks."""
+    def _row_contract(self, X, entries, columns, *, fitting):
+        """Each block's raw input with its present rows, and the arguments of the row checks.
+
+        At prediction time a row whose present blocks all weigh 0 is an error row too.
+        """
         inputs = [(Xb, ~missing_rows(Xb)) for Xb in (select_column(X, c) for c in columns)]
         contract = dict(
             names=[e[0] for e in entries], labels=row_labels(X),
             screeners=[None if isinstance(e[1], str) else block_screener(e[1])
                        for e in entries],
             missing_is_error=self.missing == "error",
-            hint="set missing='renormalize' to fuse the modalities present")
+            hint="set missing='renormalize' to fuse the modalities present",
+            weights=None if fitting else self.weights_)
         return inputs, contract
 
     def _inputs(self, X, entries, columns, fitting):
         """Each block's raw input and the ``(n_blocks, n_rows)`` present mask, after the
         batch's error rows left it (:func:`~mmfuse.fusion._blocks.screen_rows`)."""
-        inputs, keep = screened_inputs(*self._row_contract(X, entries, columns),
+        inputs, keep = screened_inputs(*self._row_contract(X, entries, columns,
+                                                           fitting=fitting),
                                        fitting=fitting)
         present = (np.stack([p for _, p in inputs]) if inputs
                    else np.zeros((0, int(keep.sum())), dtype=bool))
@@ -553,8 +559,9 @@ default='alignment'
     def _screen_rows(self, X):
         """``(bad, errors)``: the rows of ``X`` that :meth:`predict` would skip or raise on."""
         check_is_fitted(self, "estimator_")
-        inputs, contract = self._row_contract(check_fusion_input(X), self.transformers_,
-                                              self.columns_)
+        X = select_fitted_columns(self, check_fusion_input(X))
+        inputs, contract = self._row_contract(X, self.transformers_, self.columns_,
+                                              fitting=False)
         return error_rows(inputs, **contract)
 
     # ------------------------------------------------------------------ fitting
@@ -693,7 +700,7 @@ default='alignment'
     def _kernel_input(self, X):
         """The combined kernel (or feature map) of new rows against the training rows."""
         check_is_fitted(self, "estimator_")
-        X = check_fusion_input(X)
+        X = select_fitted_columns(self, check_fusion_input(X))
         validate_data(self, X, reset=False, skip_check_array=True)
         inputs, present = self._inputs(X, self.transformers_, self.columns_, fitting=False)
         kernels = []

@@ -27,6 +27,7 @@ from ._blocks import (
     row_labels,
     screened_inputs,
     select_column,
+    select_fitted_columns,
     take_rows,
     validate_entries,
 )
@@ -411,14 +412,18 @@ class LateFusionClassifier(ClassifierMixin, TripleComposition):
                 "member carries no information about a class it never saw, so it is left out "
                 "of the fusion for those classes", UserWarning, stacklevel=3)
 
-    def _row_contract(self, X, members):
-        """Each member's raw input with its present rows, and the arguments of the row checks."""
+    def _row_contract(self, X, members, *, fitting):
+        """Each member's raw input with its present rows, and the arguments of the row checks.
+
+        At prediction time a row whose present members all weigh 0 is an error row too.
+        """
         inputs = [(Xb, ~missing_rows(Xb)) for Xb in (select_column(X, c) for c in self.columns_)]
         contract = dict(
             names=[name for name, _, _ in self.estimators], labels=row_labels(X),
             screeners=[block_screener(est) for est in members],
             missing_is_error=self.missing == "error",
-            hint="set missing='renormalize' to fuse the modalities present")
+            hint="set missing='renormalize' to fuse the modalities present",
+            weights=None if fitting or self.rule not in _WEIGHTED_RULES else self.weights_)
         return inputs, contract
 
     def _block_inputs(self, X, members, *, fitting):
@@ -426,7 +431,8 @@ class LateFusionClassifier(ClassifierMixin, TripleComposition):
 
         Returns ``(inputs, keep)``; see :func:`~mmfuse.fusion._blocks.screen_rows`.
         """
-        return screened_inputs(*self._row_contract(X, members), fitting=fitting, kind="model")
+        return screened_inputs(*self._row_contract(X, members, fitting=fitting),
+                               fitting=fitting, kind="model")
 
     def _screen_rows(self, X):
         """``(bad, errors)``: the rows of ``X`` that :meth:`predict` would skip or raise on.
@@ -434,7 +440,8 @@ class LateFusionClassifier(ClassifierMixin, TripleComposition):
         Loads every present item with its member's loader (nothing is predicted).
         """
         check_is_fitted(self, "estimators_")
-        inputs, contract = self._row_contract(check_fusion_input(X), self.estimators_)
+        X = select_fitted_columns(self, check_fusion_input(X))
+        inputs, contract = self._row_contract(X, self.estimators_, fitting=False)
         return error_rows(inputs, **contract)
 
     # ------------------------------------------------------------------ prediction
@@ -451,7 +458,7 @@ class LateFusionClassifier(ClassifierMixin, TripleComposition):
         return P
 
     def _model_outputs(self, X):
-        X = check_fusion_input(X)
+        X = select_fitted_columns(self, check_fusion_input(X))
         validate_data(self, X, reset=False, skip_check_array=True)
         inputs, _ = self._block_inputs(X, self.estimators_, fitting=False)
         present = np.stack([p for _, p in inputs])

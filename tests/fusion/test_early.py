@@ -133,7 +133,8 @@ def _missing_frame():
 
 def test_missing_error_names_the_first_missing_row():
     fuse = FeatureFusion([("vec", CountingStack(), "v"), ("num", "passthrough", ["n"])])
-    with pytest.raises(MMFuseInputError, match=r"row 11, column 'vec'.*2 row\(s\).*missing='zero'"):
+    with pytest.raises(MMFuseInputError, match=r"row 11, column 'vec': modality is missing "
+                                               r".*missing='zero'.*\(and 1 more error row"):
         fuse.fit(_missing_frame())
 
 
@@ -402,5 +403,6 @@ def test_block_missing_in_every_row_at_transform_time_is_filled(policy):
         FeatureFusion([("a", StandardScaler(), ["a"]), ("b", StandardScaler(), ["b"])],
                       missing=policy).fit(X.assign(b=np.nan))
     # with a single block, such rows have no modality at all: error rows
-    with pytest.raises(ValueError, match=r"row 0: no modality is present in 30 row\(s\)"):
+    with pytest.raises(ValueError, match=r"row 0: no modality is present .*\(and 29 more error "
+                                         r"row\(s\)\)"):
         FeatureFusion([("a", StandardScaler(), ["a"])], missing=policy).fit(X.assign(a=np.nan))

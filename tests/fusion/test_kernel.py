@@ -316,8 +316,14 @@ def test_row_with_no_modality_is_an_error_row(rng):
     zero = clone(clf).set_params(weights={"a": 0.0}).fit(df, y)
     only_a = df.iloc[:1].copy()
     only_a.loc[0, "b"] = None
-    with pytest.raises(ValueError, match="only blocks with weight 0"):
+    with pytest.raises(MMFuseInputError, match=r"row 0: only modalities of weight 0 are "
+                                               r"present \(\['a'\]"):
         zero.predict(only_a)
+    from mmfuse import collect_errors, config_context
+
+    with config_context(on_error="skip"), collect_errors() as errors:
+        assert zero.predict(pd.concat([only_a, df.iloc[1:4]])).shape == (3,)
+    assert [e.row for e in errors] == [0]
 
 
 # ------------------------------------------------------------------ approximation
