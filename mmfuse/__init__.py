@@ -15,7 +15,7 @@ import importlib
 from ._config import collect_errors, config_context, get_config, set_config
 from .io import MMFuseInputError, MMFuseInputWarning
 
-__version__ = "0.1.0"
+__version__ = "0.2.0.dev0"
 
 _SUBMODULES = {"audio", "image", "text", "fusion", "datasets", "io", "kernels",
                "persistence", "pipelines", "cli", "svm"}

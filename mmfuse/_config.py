@@ -50,7 +50,15 @@ def get_config() -> dict:
     return dict(_cfg())
 
 
-def _validated(cfg, *, device=None, progress="unset", working_memory=None, on_error=None):
+def _validated(cfg, **kwargs):
+    unknown = sorted(set(kwargs) - set(_DEFAULTS))
+    if unknown:
+        raise TypeError(f"unknown configuration key(s) {unknown}; the keys are "
+                        f"{sorted(_DEFAULTS)}")
+    return _checked(cfg, **kwargs)
+
+
+def _checked(cfg, *, device=None, progress="unset", working_memory=None, on_error=None):
     cfg = dict(cfg)
     if device is not None:
         if device not in ("auto", "cpu", "cuda"):
@@ -144,11 +152,29 @@ def collect_errors():
 
 
 def report_errors(errors) -> None:
-    """Hand skipped-row errors to the :func:`collect_errors` blocks of the current context."""
+    """Hand skipped-row errors to the :func:`collect_errors` blocks of the current context.
+
+    Without an active block the rows would leave the batch unseen: an
+    :class:`~mmfuse.io.MMFuseInputWarning` names them instead (the first ten,
+    and how many), so no row is ever dropped silently.
+    """
     errors = list(errors)
-    if errors:
-        for sink in _SINKS.get():
+    if not errors:
+        return
+    sinks = _SINKS.get()
+    if sinks:
+        for sink in sinks:
             sink.extend(errors)
+        return
+    import warnings  # noqa: PLC0415
+
+    from .io import MMFuseInputWarning  # noqa: PLC0415
+
+    shown = "; ".join(str(e) for e in errors[:10])
+    more = f"; and {len(errors) - 10} more" if len(errors) > 10 else ""
+    warnings.warn(MMFuseInputWarning(
+        f"{len(errors)} row(s) left out under on_error='skip' ({shown}{more}); collect them "
+        "with mmfuse.collect_errors()"), stacklevel=3)
 
 
 def collecting() -> bool:

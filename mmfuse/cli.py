@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.util
 import json
 import os
 import platform
@@ -154,34 +155,79 @@ def _cmd_info(args) -> int:
 # --------------------------------------------------------------------------- plumbing
 
 class _Stages:
-    """Stage lines on stderr (``mmfuse train: fitting ...``); timings with ``--verbose``."""
+    """Stage lines on stderr (``mmfuse train: fitting ...``); ``--verbose`` prefixes the
+    elapsed time. ``--quiet`` silences them (and wins over ``--verbose``)."""
 
     def __init__(self, args, *, lines=True):
         self.command = args.command
-        # score has its rows/s bar and summary: stage lines only with --verbose
-        self.quiet = getattr(args, "quiet", False) or not (lines or args.verbose)
         self.verbose = getattr(args, "verbose", False)
-        self.t0 = self.last = time.perf_counter()
+        # score has its rows/s bar and summary: stage lines only with --verbose
+        self.quiet = getattr(args, "quiet", False) or not (lines or self.verbose)
+        self.t0 = time.perf_counter()
 
     def __call__(self, text):
-        now = time.perf_counter()
-        if self.verbose and self.last != self.t0:
-            print(f"mmfuse {self.command}:   ({now - self.last:.1f} s)", file=sys.stderr)
-        self.last = now
-        if not self.quiet:
-            print(f"mmfuse {self.command}: {text}", file=sys.stderr, flush=True)
+        if self.quiet:
+            return
+        clock = f"[{time.perf_counter() - self.t0:.1f} s] " if self.verbose else ""
+        print(f"mmfuse {self.command}: {clock}{text}", file=sys.stderr, flush=True)
 
     def done(self):
         if self.verbose:
-            now = time.perf_counter()
-            print(f"mmfuse {self.command}:   ({now - self.last:.1f} s; {now - self.t0:.1f} s "
-                  "in all)", file=sys.stderr)
+            self("done")
+
+
+def _result(args, text):
+    """A result line on stdout (accuracy, where the output went), unless ``--quiet``."""
+    if not getattr(args, "quiet", False):
+        print(text)
+
+
+def _check_args(args):
+    """Usage errors (exit 2) found from the arguments alone, before any work."""
+    if getattr(args, "n_jobs", None) == 0:
+        raise UsageError("--n-jobs 0 has no meaning: give a number of workers >= 1, or -1 "
+                         "for one per core")
+    if getattr(args, "chunk_size", 1) < 1:
+        raise UsageError(f"--chunk-size must be >= 1; got {args.chunk_size}")
+    if getattr(args, "cv", None) is not None and args.cv != 0 and args.cv < 2:
+        raise UsageError(f"--cv must be >= 2 folds, or 0 for none; got {args.cv}")
+    if getattr(args, "encoding", None):
+        from mmfuse.datasets import manifest_encoding  # noqa: PLC0415
+
+        try:
+            manifest_encoding(args.encoding)
+        except ValueError as exc:
+            raise UsageError(f"--encoding: {exc}") from None
+    if getattr(args, "device", None) == "cuda":
+        from mmfuse._backend import cuda_available, cuda_status  # noqa: PLC0415
+
+        if not cuda_available():
+            raise UsageError(f"--device cuda: {cuda_status()}")
+    scheduler = getattr(args, "scheduler", None)
+    if scheduler:
+        import re  # noqa: PLC0415
+
+        if scheduler != "local" and not re.match(r"^([a-z][a-z0-9+.-]*://)?[^\s:/]+:\d+/?$",
+                                                 scheduler):
+            raise UsageError(f"--scheduler {scheduler!r} is neither 'local' nor a scheduler "
+                             "address such as tcp://10.0.0.5:8786")
+        _require("distributed", "dask", "--scheduler")
 
 
 def _require(module, extra, what):
     """Refuse before any work when an optional component is missing (exit 2)."""
     if importlib.util.find_spec(module) is None:
         raise UsageError(f"{what} needs {module}: pip install 'mmfuse[{extra}]'")
+
+
+def _with_ids(exc, frame):
+    """An input error of a frame's row, with the row's id filled in from ``frame['id']``."""
+    from mmfuse.io import MMFuseInputError  # noqa: PLC0415
+
+    if (isinstance(exc, MMFuseInputError) and exc.id is None and "id" in frame.columns
+            and exc.row in frame.index):
+        return exc.with_context(id=frame.loc[exc.row, "id"])
+    return exc
 
 
 def _load_model(path, device=None):
@@ -271,6 +317,7 @@ def _cmd_inspect(args) -> int:
 def _cmd_score(args) -> int:
     from mmfuse.scoring import score_manifest  # noqa: PLC0415
 
+    _check_args(args)
     _check_out(args.out)
     say = _Stages(args, lines=False)
     say(f"loading {args.model}")
@@ -284,15 +331,16 @@ def _cmd_score(args) -> int:
                                  progress=False if args.quiet else None, metadata=meta,
                                  encoding=args.encoding)
     say.done()
-    if not args.quiet:
-        print(f"scored {summary.n_scored} of {summary.n_rows} rows in {summary.seconds:.1f} s "
-              f"({summary.rows_per_second:.0f} rows/s) -> {summary.out}")
-        if summary.errors_path:
-            print(f"{summary.n_errors} row(s) skipped; errors in {summary.errors_path}")
+    _result(args, f"scored {summary.n_scored} of {summary.n_rows} rows in "
+                  f"{summary.seconds:.1f} s ({summary.rows_per_second:.0f} rows/s) -> "
+                  f"{summary.out}")
+    if summary.errors_path:
+        _result(args, f"{summary.n_errors} row(s) skipped; errors in {summary.errors_path}")
     return EXIT_OK
 
 
 def _cmd_evaluate(args) -> int:
+    _check_args(args)
     _require("matplotlib", "report", "mmfuse evaluate (its plots)")
     from mmfuse.datasets import load_manifest  # noqa: PLC0415
     from mmfuse.report import evaluate_model  # noqa: PLC0415
@@ -309,12 +357,15 @@ def _cmd_evaluate(args) -> int:
         frame = frame[frame["split"] == args.split]
     say(f"scoring {len(frame)} rows and writing the report to {args.report}")
     with _context(args), _warnings_with_ids(frame):
-        metrics = evaluate_model(model, frame[list(cols)], frame["label"].to_numpy(),
-                                 args.report, title=f"mmfuse evaluation of {args.model}",
-                                 source=args.manifest)
+        try:
+            metrics = evaluate_model(model, frame[list(cols)], frame["label"].to_numpy(),
+                                     args.report, title=f"mmfuse evaluation of {args.model}",
+                                     source=args.manifest)
+        except Exception as exc:  # noqa: BLE001 - re-raised, with the row's id
+            raise _with_ids(exc, frame) from exc
     say.done()
-    print(f"accuracy {metrics['accuracy']:.4f}, macro-F1 {metrics['macro_f1']:.4f} on "
-          f"{metrics['n_samples']} rows; report in {args.report}/index.html")
+    _result(args, f"accuracy {metrics['accuracy']:.4f}, macro-F1 {metrics['macro_f1']:.4f} on "
+                  f"{metrics['n_samples']} rows; report in {args.report}/index.html")
     return EXIT_OK
 
 
@@ -360,6 +411,11 @@ def _cmd_train(args) -> int:
     from mmfuse.pipelines import build_recipe, load_recipe  # noqa: PLC0415
     from mmfuse.scoring import model_columns  # noqa: PLC0415
 
+    _check_args(args)
+    out_dir = os.path.dirname(os.path.abspath(args.out))
+    if not os.path.isdir(out_dir):
+        raise UsageError(f"--out {args.out!r}: folder {out_dir!r} does not exist; create it "
+                         "first")
     say = _Stages(args)
     params = _parse_params(args.param)
     try:
@@ -377,16 +433,43 @@ def _cmd_train(args) -> int:
     frame = load_manifest(args.data, modalities=cols, require_label=True,
                           encoding=args.encoding)
     cols = list(frame.attrs["modalities"])
-    train = frame[frame["split"] == "train"] if "split" in frame.columns else frame
-    test = frame[frame["split"] == "test"] if "split" in frame.columns else frame.iloc[:0]
-    if not len(train):
-        raise ValueError(f"{args.data}: no row has split == 'train'; mark the training rows "
-                         "or drop the split column to train on every row")
+    train, test = _split(args, frame)
     X, y = train[cols], train["label"].to_numpy()
     info = {"recipe": args.recipe, "params": params, "n_train": int(len(train))}
     with _context(args), _warnings_with_ids(frame):
-        _train(args, say, recipe, model, X, y, test, cols, info)
+        try:
+            _train(args, say, recipe, model, X, y, test, cols, info)
+        except Exception as exc:  # noqa: BLE001 - re-raised, with the row's id
+            raise _with_ids(exc, frame) from exc
     return EXIT_OK
+
+
+def _split(args, frame):
+    """The training and test rows of a manifest, saying what is left aside and why."""
+    import warnings  # noqa: PLC0415
+
+    if "split" not in frame.columns:
+        warnings.warn(f"{args.data} has no split column: training on every row, no test "
+                      "accuracy")
+        return frame, frame.iloc[:0]
+    split = frame["split"]
+    train, test = frame[split == "train"], frame[split == "test"]
+    if not len(train):
+        raise ValueError(f"{args.data}: no row has split == 'train'; mark the training rows "
+                         "or drop the split column to train on every row")
+    other = split[~split.isin(["train", "test"])]
+    if len(other):
+        values = sorted(map(str, set(other.dropna()))) + (["(empty)"] if other.isna().any()
+                                                           else [])
+        warnings.warn(f"{len(other)} row(s) with split {values} are neither 'train' nor "
+                      "'test' and are not used")
+    if not len(test):
+        warnings.warn(f"{args.data} has no row with split == 'test': no test accuracy")
+    unseen = sorted(map(str, set(test["label"]) - set(train["label"])))
+    if unseen:
+        warnings.warn(f"class(es) {unseen} occur only in the test rows: the model cannot "
+                      "predict them")
+    return train, test
 
 
 def _train(args, say, recipe, model, X, y, test, cols, info):
@@ -408,8 +491,8 @@ def _train(args, say, recipe, model, X, y, test, cols, info):
         model = search.best_estimator_
         info.update(best_params={k: repr(v) for k, v in search.best_params_.items()},
                     cv_score=float(search.best_score_))
-        print(f"grid search: best CV accuracy {search.best_score_:.4f} with "
-              f"{search.best_params_}")
+        _result(args, f"grid search: best CV accuracy {search.best_score_:.4f} with "
+                      f"{search.best_params_}")
     else:
         if args.cv and args.cv > 1:
             from sklearn.model_selection import cross_val_score  # noqa: PLC0415
@@ -418,22 +501,34 @@ def _train(args, say, recipe, model, X, y, test, cols, info):
             scores = cross_val_score(model, X, y, cv=args.cv, n_jobs=args.n_jobs,
                                      error_score="raise")
             info["cv_score"] = float(scores.mean())
-            print(f"{args.cv}-fold CV accuracy {scores.mean():.4f} +- {scores.std():.4f}")
+            _result(args, f"{args.cv}-fold CV accuracy {scores.mean():.4f} +- "
+                          f"{scores.std():.4f}")
         say(f"fitting on {len(X)} rows (extracting {', '.join(cols)}, then the classifier)")
         model.fit(X, y)
     info["fit_seconds"] = round(time.perf_counter() - t0, 3)
     if len(test):
         from mmfuse.report import coerce_labels  # noqa: PLC0415
+        from mmfuse.scoring import score_frame  # noqa: PLC0415
 
         say(f"scoring the {len(test)} test rows")
-        acc = float(np.mean(model.predict(test[cols]) ==
-                            coerce_labels(test["label"].to_numpy(), model.classes_)))
+        # a bad test row must not cost the model just fitted: skip it and say so
+        pred, errors, _ = score_frame(model, test, cols, on_error="skip")
+        if errors:
+            import warnings  # noqa: PLC0415
+
+            shown = "; ".join(f"row {e['row']} (id {e['id']}): {e['cause']}"
+                              for e in errors[:5])
+            warnings.warn(f"{len(errors)} test row(s) could not be scored and are left out "
+                          f"of the test accuracy: {shown}"
+                          + (f"; and {len(errors) - 5} more" if len(errors) > 5 else ""))
+        truth = coerce_labels(test.loc[pred["row"], "label"].to_numpy(), model.classes_)
+        acc = float(np.mean(pred["prediction"].to_numpy() == truth)) if len(pred) else 0.0
         info["test_accuracy"] = acc
-        print(f"test accuracy {acc:.4f} on {len(test)} rows (split == 'test')")
+        _result(args, f"test accuracy {acc:.4f} on {len(pred)} rows (split == 'test')")
     say(f"saving {args.out}")
     save(model, args.out, metadata=info)
     say.done()
-    print(f"model saved to {args.out}")
+    _result(args, f"model saved to {args.out}")
 
 
 # --------------------------------------------------------------------------- parser
@@ -490,8 +585,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--grid", action="store_true", help="grid-search the recipe's PARAM_GRID "
                    "(--cv folds, 3 by default)")
     p.add_argument("--cv", type=int, default=None, metavar="K",
-                   help="folds of --grid; without --grid, a K-fold CV estimate before the "
-                        "final fit (K more fits; none by default)")
+                   help="folds of --grid (3 by default); without --grid, a K-fold CV estimate "
+                        "before the final fit (K more fits; none by default or with 0)")
     p.add_argument("--param", action="append", metavar="KEY=VALUE",
                    help="recipe parameter (build() keyword or nested set_params key)")
     p.add_argument("--n-jobs", type=int, default=None)
@@ -574,8 +669,8 @@ def main(argv=None) -> int:
     _install_warning_display(args.command)
     try:
         return args.func(args)
-    except UsageError as exc:
-        print(f"mmfuse {args.command}: error: {_one_line(exc)}", file=sys.stderr)
+    except (UsageError, ImportError) as exc:  # misuse, or a component not installed
+        print(f"mmfuse {args.command}: error: {' '.join(str(exc).split())}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print(f"mmfuse {args.command}: interrupted; no partial output was written",

@@ -95,6 +95,18 @@ def _decode_error(path, encoding) -> MMFuseInputError:
     return MMFuseInputError(f"cannot be decoded as {encoding}", path=path)
 
 
+def _check_bom(path, encoding):
+    """A UTF-8 byte-order mark says the file is UTF-8: refuse to read it as something else."""
+    if encoding == "utf-8-sig":
+        return
+    with open(path, "rb") as f:
+        if f.read(3) == b"\xef\xbb\xbf":
+            raise MMFuseInputError(
+                f"the file starts with a UTF-8 byte-order mark, so it is UTF-8, but "
+                f"encoding={encoding!r} was given (its header would read 'ï»¿...'); drop the "
+                "encoding (--encoding) to read it as UTF-8", path=path)
+
+
 def read_manifest(path, *, encoding=None, chunksize=None):
     """Read a manifest CSV as strings: the one reader of training, evaluation and scoring.
 
@@ -132,6 +144,7 @@ def read_manifest(path, *, encoding=None, chunksize=None):
         raise MMFuseInputError("manifest not found" if not path.exists()
                                else "manifest path is not a file", path=path)
     enc = manifest_encoding(encoding)
+    _check_bom(path, enc)
     kwargs = dict(dtype=str, na_filter=False, encoding=enc, encoding_errors="strict")
 
     def tidy(frame):

@@ -200,8 +200,16 @@ def _is_pathlike(item) -> bool:
     return isinstance(item, (str, os.PathLike))
 
 
+def _check_path(path, *, row, column):
+    """An empty (or all-blank) path string names no file: say so, not 'is a directory'."""
+    if not os.fspath(path).strip():
+        raise MMFuseInputError("the path is empty (an empty string names no file; use None "
+                               "for a missing item)", row=row, column=column)
+
+
 def _read_bytes(path, *, row, column, allow_empty=False) -> bytes:
     """Read a whole file, turning OS failures into :class:`MMFuseInputError`."""
+    _check_path(path, row=row, column=column)
     p = Path(path)
     try:
         data = p.read_bytes()
@@ -677,6 +685,7 @@ def _read_audio_file(path, *, max_duration, row, column):
 
 
 def _file_size(path, *, row, column) -> int:
+    _check_path(path, row=row, column=column)
     try:
         st = os.stat(path)
     except FileNotFoundError:

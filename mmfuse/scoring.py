@@ -66,13 +66,14 @@ def scan_manifest(path, *, encoding=None):
     MMFuseInputError
         The file is absent, or does not decode (naming the byte offset and line).
     """
+    from .datasets import _check_bom, _decode_error  # noqa: PLC0415
     from .datasets import duplicate_ids, manifest_encoding  # noqa: PLC0415
-    from .datasets import _decode_error  # noqa: PLC0415
 
     path = Path(path)
     if not path.is_file():
         raise MMFuseInputError("manifest not found", path=path)
     enc = manifest_encoding(encoding)
+    _check_bom(path, enc)
     try:
         with open(path, newline="", encoding=enc, errors="strict") as f:
             reader = csv.reader(f)
@@ -232,10 +233,9 @@ def _score_frame(model, frame, columns, proba, on_error):
             keep = ~bad
         else:
             none = _no_modality(X, columns)
-            if none.any():
-                first = frame.index[int(np.flatnonzero(none)[0])]
-                raise MMFuseInputError(f"no modality is present (every one of {list(columns)} "
-                                       "is empty)", row=first)
+            if none.any():  # an error row for sure; name the earliest one up to it
+                last = int(np.flatnonzero(none)[0])
+                _raise_first_error(model, X.iloc[:last + 1], columns, ids)
         if keep.any():
             with config_context(on_error="raise"):
                 pred, P = _predict(model, X[keep], proba)
@@ -244,6 +244,9 @@ def _score_frame(model, frame, columns, proba, on_error):
             P = np.zeros((0, len(getattr(model, "classes_", [])))) if proba else None
     except (MMFuseInputError, ValueError) as exc:
         if on_error == "raise":
+            # the model stops at the first bad item of its first block: name the first
+            # error row of the chunk instead, so the answer does not depend on chunking
+            _raise_first_error(model, X, columns, ids)
             if isinstance(exc, MMFuseInputError) and exc.row in ids.index:
                 raise exc.with_context(id=ids.loc[exc.row]) from None
             raise
@@ -256,6 +259,18 @@ def _score_frame(model, frame, columns, proba, on_error):
         for j, c in enumerate(model.classes_):
             out[f"proba_{c}"] = P[:, j] if len(P) else np.zeros(0)
     return out, errors
+
+
+def _raise_first_error(model, X, columns, ids):
+    """Raise the first error row of ``X`` (row order), naming its id; return if there is none."""
+    bad, found = find_error_rows(model, X, columns)
+    if not found:
+        return
+    e = found[0]
+    n = int(bad.sum())
+    more = f" (and {n - 1} more error row(s) in rows {X.index[0]}-{X.index[-1]})" if n > 1 else ""
+    raise MMFuseInputError(e.cause + more, row=e.row, column=e.column, path=e.path,
+                           id=ids.loc[e.row] if e.row in ids.index else None) from None
 
 
 def _score_rows(model, X, ids, proba, keep, errors):
@@ -380,14 +395,30 @@ class _DaskClient:
                                         host="127.0.0.1", dashboard_address=None)
             self.client = Client(self.cluster)
             return self.client
-        try:
-            self.client = Client(self.scheduler, timeout=self.timeout)
-        except (OSError, TimeoutError) as exc:
-            raise ConnectionError(
-                f"cannot reach the Dask scheduler at {self.scheduler!r} within "
-                f"{self.timeout} s ({type(exc).__name__}); start one (`dask scheduler`, then "
-                "`dask worker ADDRESS`), check the address, or use --scheduler local") from None
-        return self.client
+        # Client's own timeout covers connecting, not a peer that accepts and then says
+        # nothing (or speaks another protocol): wait for it in a thread, bounded
+        import threading  # noqa: PLC0415
+
+        outcome = {}
+
+        def connect():
+            try:
+                outcome["client"] = Client(self.scheduler, timeout=self.timeout)
+            except BaseException as exc:  # noqa: BLE001 - reported below, in this thread
+                outcome["error"] = exc
+
+        worker = threading.Thread(target=connect, daemon=True)
+        worker.start()
+        worker.join(self.timeout + 2)
+        if "client" in outcome:
+            self.client = outcome["client"]
+            return self.client
+        why = (f"{type(outcome['error']).__name__}" if "error" in outcome
+               else "no answer")
+        raise ConnectionError(
+            f"cannot reach a Dask scheduler at {self.scheduler!r} within {self.timeout} s "
+            f"({why}); start one (`dask scheduler`, then `dask worker ADDRESS`), check the "
+            "address, or use --scheduler local")
 
     def __exit__(self, *exc):
         if self.client is not None:

@@ -560,3 +560,93 @@ def test_errors_file_is_in_manifest_order_whatever_the_chunk_size(av, tmp_path):
     assert got[0].row.tolist() == [2, 7, 11, 12, 20, 25, 33]
     for g in got[1:]:
         pd.testing.assert_frame_equal(g, got[0])
+
+
+# ----------------------------------------------------------------- found by a newcomer
+
+def test_missing_zero_means_no_contribution_for_product_and_average(av):
+    X, y = av["X"], av["y"]
+    blocks = [("image", HOGFeatures(image_size=(16, 16), pixels_per_cell=(8, 8)), "image"),
+              ("audio", MFCCFeatures(sr=SR, n_fft=256, hop_length=80, n_mfcc=13), "audio")]
+    Xm = X.copy()
+    Xm.loc[:9, "audio"] = None
+    for strategy in ("product", "average"):
+        fuse = FeatureFusion(blocks, strategy=strategy, common_dim=8, missing="zero").fit(X, y)
+        Z, full = fuse.transform(Xm), fuse.transform(X)
+        assert np.abs(Z[:10]).sum(axis=1).min() > 0  # never an all-zero row
+        image = fuse.posts_[0].transform(fuse.named_transformers_["image"].transform(
+            X.image[:10]))
+        # the image block alone: the product with the neutral block, the mean over one block
+        np.testing.assert_allclose(Z[:10], image, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(Z[10:], full[10:], rtol=1e-6)
+
+
+def test_rows_whose_present_blocks_all_weigh_zero_are_error_rows(av):
+    X, y = av["X"], av["y"]
+    fuse = FeatureFusion([("image", HOGFeatures(image_size=(16, 16), pixels_per_cell=(8, 8)),
+                           "image"),
+                          ("audio", MFCCFeatures(sr=SR, n_fft=256, hop_length=80, n_mfcc=13),
+                           "audio")], strategy="weighted", weights={"audio": 0.0},
+                         missing="zero").fit(X, y)
+    Xm = X.copy()
+    Xm.loc[[3, 7], "image"] = None
+    with pytest.raises(MMFuseInputError, match=r"row 3: only modalities of weight 0 are present "
+                                               r"\(\['audio'\].*\(and 1 more error row"):
+        fuse.transform(Xm)
+    with config_context(on_error="skip"), collect_errors() as errors:
+        assert fuse.transform(Xm).shape[0] == 38
+    assert [e.row for e in errors] == [3, 7]
+
+
+def test_skipped_rows_are_named_in_a_warning_without_collect_errors(av):
+    Xb = _with_bad_rows(av["X"], [2, 5], "warn")
+    with config_context(on_error="skip"), pytest.warns(
+            MMFuseInputWarning, match=r"2 row\(s\) left out under on_error='skip' \(row 2, "
+                                      r"column 'image', .*absent-warn-0.png: file not found; "
+                                      r"row 5.*collect them with mmfuse.collect_errors"):
+        assert av["model"].predict(Xb).shape == (38,)
+
+
+def test_a_wider_frame_with_reordered_columns_is_accepted_as_columntransformer_does(av):
+    X, model = av["X"], av["model"]
+    wide = X[["audio", "image"]].assign(id=[f"s{i}" for i in range(len(X))], label=av["y"])
+    np.testing.assert_array_equal(model.predict(wide), model.predict(X))
+    with pytest.raises(ValueError, match="audio"):  # a fitted column absent: still an error
+        model.predict(X[["image"]].assign(other=1))
+
+
+def test_the_first_error_row_is_named_whatever_the_chunk_size(av, tmp_path):
+    root = av["root"]
+    frame = pd.read_csv(root / "train.csv")
+    frame["image"] = [str(root / p) for p in frame.image]
+    frame["audio"] = [str(root / p) for p in frame.audio]
+    frame.loc[6, "audio"] = str(tmp_path / "absent.wav")   # row 6: a bad clip
+    frame.loc[9, "image"] = str(tmp_path / "absent.png")   # row 9: a bad image
+    frame.loc[30, ["image", "audio"]] = None                # row 30: nothing at all
+    frame.to_csv(tmp_path / "f.csv", index=False)
+    for chunk in (4, 8, 1000):
+        with pytest.raises(MMFuseInputError, match=r"^row 6 \(id s6\), column 'audio'.*"
+                                                   r"absent.wav: file not found"):
+            score_manifest(av["model"], tmp_path / "f.csv", tmp_path / "o.csv",
+                           chunk_size=chunk)
+
+
+def test_config_keys_and_empty_paths_have_plain_messages():
+    with pytest.raises(TypeError, match=r"unknown configuration key\(s\) \['bogus'\]; the keys "
+                                        r"are \['device', 'on_error', 'progress', "
+                                        r"'working_memory'\]"):
+        with config_context(bogus=1):
+            pass
+    from mmfuse.io import load_audio, load_image
+
+    for loader in (load_image, load_audio):
+        with pytest.raises(MMFuseInputError, match=r"row 0, column 'x': the path is empty"):
+            loader("  ", row=0, column="x")
+
+
+def test_a_utf8_bom_file_read_with_another_encoding_is_refused(tmp_path):
+    (tmp_path / "b.csv").write_bytes("\ufeffid,text,label\na,café,1\n".encode("utf-8"))
+    with pytest.raises(MMFuseInputError, match=r"starts with a UTF-8 byte-order mark.*"
+                                               r"encoding='iso8859-1' was given"):
+        load_manifest(tmp_path / "b.csv", encoding="latin-1")
+    assert load_manifest(tmp_path / "b.csv").text.tolist() == ["café"]
