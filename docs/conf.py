@@ -7,8 +7,8 @@ Build (from the repository root, after ``pip install '.[docs]'``)::
 The API reference (``api.rst``), its autosummary pages (``generated/``), the
 CLI's help texts (``_generated/``) and the example gallery (``auto_examples/``,
 run from ``../examples``) are written by the build; none is committed.
-Nothing here reads ``../shared``: the gallery runs on the data embedded in the
-package.
+Nothing here reads the development data sets outside the repository: the
+gallery runs on the data embedded in the package.
 """
 
 from __future__ import annotations
@@ -70,9 +70,11 @@ myst_enable_extensions = ["colon_fence", "deflist"]
 myst_heading_anchors = 3
 
 # ------------------------------------------------------------------ gallery
-# Every example runs at build time on the data embedded in the package
-# (load_av_digits, make_multimodal) in seconds. An example that cannot would be
-# named in "ignore_execution" below with the reason written next to it.
+# Every example whose file name starts with plot_ runs at build time, on the data
+# embedded in the package (load_av_digits, make_multimodal), in seconds; all of
+# them do. An example that could not (a GPU, a cluster, data from outside the
+# package) would be named without the plot_ prefix, which sphinx-gallery shows
+# without running, and would say why in its docstring.
 sphinx_gallery_conf = {
     "examples_dirs": str(HERE.parent / "examples"),
     "gallery_dirs": "auto_examples",

@@ -110,11 +110,10 @@ def write_api_page(path):
         lines += [heading, "-" * len(heading), "",
                   f".. automodule:: {modname}", "   :no-members:", "   :no-index:", "",
                   f".. currentmodule:: {modname}", ""]
-        for kind, template in (("classes", "class.rst"), ("functions", "function.rst")):
+        for kind in ("classes", "functions"):  # templates: _templates/autosummary/
             if kinds[kind]:
-                lines += [".. autosummary::", "   :toctree: generated/",
-                          f"   :template: {template}", "", *[f"   {n}" for n in kinds[kind]],
-                          ""]
+                lines += [".. autosummary::", "   :toctree: generated/", "",
+                          *[f"   {n}" for n in kinds[kind]], ""]
         for name in kinds["constants"]:
             lines += [f".. autodata:: {name}", "   :no-value:", ""]
             value = repr(getattr(importlib.import_module(modname), name))
