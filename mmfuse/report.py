@@ -384,7 +384,8 @@ def _render(metrics, figures, title) -> str:
 
     contrib = m["modalities"]
     parts += ["<h2>Per-modality contribution</h2>",
-              f"<p>Fused accuracy {contrib['fused']:.4f}. {_esc(contrib['method'])}.</p>"]
+              f"<p>Fused accuracy {contrib['fused']:.4f}. "
+              f"{_esc(contrib['method'][:1].upper() + contrib['method'][1:])}.</p>"]
     parts.append(_modality_table(contrib))
     if figures.get("modalities"):
         parts.append(f'<img src="{figures["modalities"]}" alt="per-modality contribution">')
@@ -487,8 +488,8 @@ def evaluate_model(model, X, y, out_dir, *, ids=None, on_error="raise", metadata
         Under ``on_error='raise'``, the first error row, naming its row, id,
         column, path and cause.
     ValueError
-        Every row is an error row, or a bad ``on_error``, ``n_misclassified``
-        or ``n_repeats``.
+        Every row is an error row; ``y`` or ``ids`` of another length than
+        ``X``; a bad ``on_error``, ``n_misclassified`` or ``n_repeats``.
 
     See Also
     --------
@@ -531,6 +532,9 @@ def evaluate_model(model, X, y, out_dir, *, ids=None, on_error="raise", metadata
     n_rows = len(X)
     ids = (np.full(n_rows, None, dtype=object) if ids is None
            else np.asarray(pd.Series(ids).to_numpy(), dtype=object))
+    for name, values in (("y", y), ("ids", ids)):
+        if len(values) != n_rows:
+            raise ValueError(f"{name} has {len(values)} entries but X has {n_rows} rows")
     rows = np.asarray(X.index, dtype=object)
     bad, errors = find_error_rows(model, X, _input_columns(model, X))
     id_of = dict(zip(X.index, ids))

@@ -172,8 +172,38 @@ def test_bad_arguments_and_no_global_matplotlib_state(early, data, tmp_path):
         evaluate_model(early, Xte, yte, tmp_path, n_repeats=-1)
     with pytest.raises(ValueError, match="on_error must be 'raise' or 'skip'"):
         evaluate_model(early, Xte, yte, tmp_path, on_error="ignore")
+    with pytest.raises(ValueError, match="ids has 3 entries but X has 50 rows"):
+        evaluate_model(early, Xte, yte, tmp_path, ids=["a", "b", "c"])
     X = Xte.copy()
     X["image"] = None
     X["text"] = None
     with pytest.raises(ValueError, match="every one of the 50 rows is an error row"):
         evaluate_model(early, X, yte, tmp_path, on_error="skip")
+
+
+def test_page_renders_in_headless_chromium(early, data, tmp_path):
+    """Open the page as a person would: the embedded figures show (skipped without Chromium)."""
+    import shutil
+    import subprocess
+
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        pytest.skip("no headless Chromium on this machine (apt-get install chromium)")
+    import matplotlib.image as mpimg
+
+    _, _, Xte, yte = data
+    evaluate_model(early, Xte, yte, tmp_path / "rep", n_repeats=1)
+    shot = tmp_path / "shot.png"
+    subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                    f"--screenshot={shot}", "--window-size=1200,2000",
+                    (tmp_path / "rep" / "index.html").as_uri()],
+                   capture_output=True, timeout=120, check=False)
+    if not shot.is_file():
+        pytest.skip("Chromium did not start here")
+    pixels = mpimg.imread(shot)[..., :3]
+    assert pixels.shape[:2] == (2000, 1200)
+    # the confusion matrix is an embedded image: its saturated blue cells are on the screen
+    blue = (pixels[..., 2] > 0.35) & (pixels[..., 0] < 0.25) & (pixels[..., 1] < 0.45)
+    assert blue.sum() > 500, blue.sum()
+    # and the text of the page (dark pixels) is there too
+    assert ((pixels < 0.3).all(axis=-1)).sum() > 2000
