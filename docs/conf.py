@@ -78,6 +78,9 @@ myst_heading_anchors = 3
 sphinx_gallery_conf = {
     "examples_dirs": str(HERE.parent / "examples"),
     "gallery_dirs": "auto_examples",
+    # one modality, then fusion, then deployment; any other folder after them
+    "subsection_order": ["../examples/features", "../examples/fusion",
+                         "../examples/deployment", "*"],
     "filename_pattern": r"/plot_",
     "within_subsection_order": "FileNameSortKey",
     "download_all_examples": False,
