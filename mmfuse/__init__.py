@@ -1,7 +1,7 @@
 """mmfuse: classical-ML multimodal learning with scikit-learn estimators.
 
 Images (HOG, SIFT + BoVW/VLAD/Fisher), texts (TF-IDF) and audio (MFCC) become
-fixed-length features; :mod:`mmfuse.fusion` fuses them at feature level or
+fixed-length features; :mod:`mmfuse.fusion` fuses them at feature, kernel or
 model level; CuPy accelerates the descriptor math when a CUDA GPU is present.
 
 Subpackages (imported lazily): :mod:`mmfuse.image`, :mod:`mmfuse.text`,

@@ -86,6 +86,20 @@ def set_config(*, device=None, progress="unset", working_memory=None, on_error=N
     (context): other threads keep their own configuration, and work handed to
     :class:`mmfuse._parallel.Parallel` receives the caller's.
 
+    Parameters
+    ----------
+    device : {'auto', 'cpu', 'cuda'}, optional
+        Where estimators whose own ``device`` is None compute (default
+        ``'auto'``: CUDA through CuPy when usable, else the CPU).
+    progress : bool or None, optional
+        Show tqdm progress bars; None shows them only when stderr is a terminal.
+    working_memory : int >= 1, optional
+        MiB that chunked computations (codebook assignment, kernels) may use
+        per chunk (default 256).
+    on_error : {'raise', 'skip'}, optional
+        What prediction-time calls do with an error row (module docstring of
+        :mod:`mmfuse._config`; :ref:`row-contract`).
+
     Raises
     ------
     ValueError
@@ -246,6 +260,22 @@ def collect_warnings():
     token = _NOTES.set(_NOTES.get() + (sink,))
     try:
         yield sink
+    finally:
+        _NOTES.reset(token)
+
+
+@contextlib.contextmanager
+def drop_input_warnings():
+    """Discard the :class:`~mmfuse.io.MMFuseInputWarning` of this context, enclosing
+    :func:`collect_warnings` blocks included.
+
+    For work on altered copies of rows whose warnings were reported already
+    (the shuffled or blanked columns of a permutation analysis), where a
+    warning would name a row with an item that is not its own.
+    """
+    token = _NOTES.set(([],))
+    try:
+        yield
     finally:
         _NOTES.reset(token)
 

@@ -351,21 +351,28 @@ def _cmd_evaluate(args) -> int:
     model, meta = _load_model(args.model, args.device)
     cols = model_columns(model, meta)
     say(f"loading {args.manifest}")
+    # under --on-error skip a missing file is one skipped row, not a refused manifest
     frame = load_manifest(args.manifest, modalities=cols, require_label=True,
-                          encoding=args.encoding)
+                          encoding=args.encoding, check_files=args.on_error == "raise")
     if args.split and "split" in frame.columns:
         frame = frame[frame["split"] == args.split]
     say(f"scoring {len(frame)} rows and writing the report to {args.report}")
+    ids = frame["id"].to_numpy() if "id" in frame.columns else None
     with _context(args), _warnings_with_ids(frame):
         try:
             metrics = evaluate_model(model, frame[list(cols)], frame["label"].to_numpy(),
-                                     args.report, title=f"mmfuse evaluation of {args.model}",
+                                     args.report, ids=ids, on_error=args.on_error,
+                                     metadata=meta, n_misclassified=args.misclassified,
+                                     n_repeats=args.n_repeats,
+                                     title=f"mmfuse evaluation of {args.model}",
                                      source=args.manifest)
         except Exception as exc:  # noqa: BLE001 - re-raised, with the row's id
             raise _with_ids(exc, frame) from exc
     say.done()
     _result(args, f"accuracy {metrics['accuracy']:.4f}, macro-F1 {metrics['macro_f1']:.4f} on "
                   f"{metrics['n_samples']} rows; report in {args.report}/index.html")
+    if metrics["n_skipped"]:
+        _result(args, f"{metrics['n_skipped']} error row(s) skipped; listed in the report")
     return EXIT_OK
 
 
@@ -549,6 +556,17 @@ def _common_options(p, *, quiet=True):
                    help="stage timings, and the traceback when the run fails")
 
 
+def _count(text):
+    """An integer >= 0 (argparse type)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mmfuse",
@@ -617,11 +635,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_score)
 
     p = sub.add_parser("evaluate", help="metrics, confusion matrix, per-modality "
-                       "contribution and an HTML report for a labelled manifest")
-    p.add_argument("model")
-    p.add_argument("manifest")
-    p.add_argument("--report", required=True, metavar="DIR")
+                       "contribution and an HTML report for a labelled manifest",
+                       description="Scores a labelled manifest and writes DIR/index.html, "
+                       "one self-contained page to share (figures embedded, no external "
+                       "request), and DIR/metrics.json.",
+                       epilog="Exit codes: 0 report written (with --on-error skip: error "
+                       "rows listed in it), 1 a row or the model file failed under "
+                       "--on-error raise, 2 usage error or matplotlib missing.")
+    p.add_argument("model", help="model file written by mmfuse train / mmfuse.save")
+    p.add_argument("manifest", help="manifest CSV with the columns the model reads and label")
+    p.add_argument("--report", required=True, metavar="DIR",
+                   help="folder for index.html and metrics.json (created if absent)")
     p.add_argument("--split", default=None, help="only rows with this split value")
+    p.add_argument("--on-error", choices=("raise", "skip"), default="raise",
+                   help="skip: evaluate every good row and list the error rows (row, id, "
+                        "column, path, cause) in the report")
+    p.add_argument("--misclassified", type=_count, default=50, metavar="N",
+                   help="list the first N misclassified rows (default 50)")
+    p.add_argument("--n-repeats", type=_count, default=5, metavar="K",
+                   help="shuffles per modality for the permutation contribution (default "
+                        "5; each costs one prediction of the rows; 0 leaves it out)")
     _common_options(p)
     p.set_defaults(func=_cmd_evaluate)
     return parser

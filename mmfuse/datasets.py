@@ -34,7 +34,24 @@ _RESERVED = ("label", "id", "split")
 # --------------------------------------------------------------------------- manifests
 
 def infer_modalities(columns) -> dict:
-    """Map column names to modality kinds by prefix (``image*``, ``audio*``, ``text*``)."""
+    """Map column names to modality kinds by prefix (``image*``, ``audio*``, ``text*``).
+
+    Parameters
+    ----------
+    columns : iterable of str
+        Column names (case does not matter).
+
+    Returns
+    -------
+    dict of {str: {'image', 'audio', 'text'}}
+        The columns that name a modality; the others (``label``, ``id``...) are left out.
+
+    Examples
+    --------
+    >>> from mmfuse.datasets import infer_modalities
+    >>> infer_modalities(["id", "image_front", "Audio", "text", "label"])
+    {'image_front': 'image', 'Audio': 'audio', 'text': 'text'}
+    """
     out = {}
     for col in columns:
         low = str(col).lower()

@@ -75,6 +75,8 @@ class MMFuseInputError(ValueError):
     id : hashable, optional
         The row's identifier (a manifest's ``id`` column).
 
+    Notes
+    -----
     The message reads
     ``"row 17 (id a17), column 'audio', clips/a.wav: file is empty (0 bytes)"``;
     parts that are unknown are left out.
@@ -142,6 +144,8 @@ class MMFuseInputWarning(UserWarning):
     paths : sequence of str or None, optional
         The file of each row (aligned with ``rows``), where items are files.
 
+    Notes
+    -----
     The message reads ``"rows 3, 9, column 'image': image has no gradient ..."``.
     :meth:`describe` adds ids and paths (``mmfuse score`` does so, one line per
     warning).
@@ -183,7 +187,26 @@ def _rebuild_warning(cause, rows, column, paths):
 
 
 def is_missing(item) -> bool:
-    """True for ``None``, float NaN, ``pandas.NA`` and ``pandas.NaT``: a missing modality."""
+    """True for ``None``, float NaN, ``pandas.NA`` and ``pandas.NaT``: a missing modality.
+
+    Parameters
+    ----------
+    item : object
+        One cell of a modality column.
+
+    Returns
+    -------
+    bool
+        Whether the cell is a missing modality (the row contract: an empty
+        string, ``'NA'`` or ``'null'`` in a text column is text, not missing).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mmfuse.io import is_missing
+    >>> [is_missing(v) for v in (None, np.nan, "NA", "", 0.0)]
+    [True, True, False, False, False]
+    """
     if item is None:
         return True
     if isinstance(item, float):
@@ -420,6 +443,17 @@ def exif_orientation(data: bytes) -> int:
 
     Reads the Orientation tag (0x0112) of the first image directory of the
     file's EXIF block. Malformed or absent EXIF counts as 1 (upright).
+
+    Parameters
+    ----------
+    data : bytes
+        The encoded file.
+
+    Returns
+    -------
+    int
+        The orientation code of the EXIF standard (TIFF tag 274): 1 upright,
+        3 rotated 180°, 6 and 8 rotated 90°, 2, 4, 5 and 7 mirrored.
     """
     tiff = _exif_block(data)
     if tiff is None or len(tiff) < 8:
@@ -900,7 +934,7 @@ def _decode_text(raw, encoding, decode_error, *, row, column, path):
 class LoadedColumn:
     """The result of :func:`load_column`.
 
-    Attributes
+    Parameters
     ----------
     values : list
         One entry per input row: the loaded item, or ``None`` where the item

@@ -294,15 +294,15 @@ def pairwise_kernel(X, Y=None, *, kernel="rbf", gamma=1.0, degree=3, coef0=0.0,
                     device=None):
     """The kernel matrix between the rows of ``X`` and ``Y``, in memory-bounded chunks.
 
-    ===============  ==================================================  ==========================
-    ``kernel``       ``k(x, y)``                                          parameters used
-    ===============  ==================================================  ==========================
-    ``'linear'``     ``<x, y>``                                           none
-    ``'rbf'``        ``exp(-gamma ||x - y||^2)``                          ``gamma``
-    ``'poly'``       ``(gamma <x, y> + coef0) ^ degree``                  ``gamma, degree, coef0``
-    ``'chi2'``       ``exp(-gamma sum_k (x_k - y_k)^2 / (x_k + y_k))``    ``gamma``
-    ``'intersection'`` ``sum_k min(x_k, y_k)``                            none
-    ===============  ==================================================  ==========================
+    ==================  ==================================================  ==========================
+    ``kernel``          ``k(x, y)``                                         parameters used
+    ==================  ==================================================  ==========================
+    ``'linear'``        ``<x, y>``                                          none
+    ``'rbf'``           ``exp(-gamma ||x - y||^2)``                         ``gamma``
+    ``'poly'``          ``(gamma <x, y> + coef0) ^ degree``                 ``gamma, degree, coef0``
+    ``'chi2'``          ``exp(-gamma sum_k (x_k - y_k)^2 / (x_k + y_k))``   ``gamma``
+    ``'intersection'``  ``sum_k min(x_k, y_k)``                             none
+    ==================  ==================================================  ==========================
 
     The names and parameters mean what they mean in
     :func:`sklearn.metrics.pairwise.pairwise_kernels` (``'intersection'``
@@ -315,10 +315,16 @@ def pairwise_kernel(X, Y=None, *, kernel="rbf", gamma=1.0, degree=3, coef0=0.0,
     Y : array-like or sparse matrix of shape (n_samples_Y, n_features), default=None
         None means ``X``.
     kernel : {'linear', 'rbf', 'poly', 'chi2', 'intersection'}, default='rbf'
+        The kernel (table above).
     gamma : float > 0, default=1.0
+        Scale of ``'rbf'``, ``'poly'`` and ``'chi2'``.
     degree : int >= 1, default=3
+        Degree of ``'poly'``.
     coef0 : float, default=0.0
+        Offset of ``'poly'``.
     device : {'auto', 'cpu', 'cuda'} or None, default=None
+        Where to compute (``'auto'``: the GPU when CuPy sees one; None: the
+        device of :func:`mmfuse.config_context`).
 
     Returns
     -------
@@ -369,8 +375,26 @@ def pairwise_kernel(X, Y=None, *, kernel="rbf", gamma=1.0, degree=3, coef0=0.0,
 def chi2_distance(X, Y=None, device=None):
     """``sum_k (x_k - y_k)^2 / (x_k + y_k)`` between rows (``chi2_kernel`` is ``exp(-gamma *`` it ``)``).
 
-    Parameters and chunking as :func:`chi2_kernel`; returns a NumPy
-    ``(n_samples_X, n_samples_Y)`` array of non-negative distances.
+    Computed in chunks as :func:`chi2_kernel`.
+
+    Parameters
+    ----------
+    X : array-like or sparse matrix of shape (n_samples_X, n_features)
+        Non-negative features.
+    Y : array-like or sparse matrix of shape (n_samples_Y, n_features), default=None
+        None means ``X``.
+    device : {'auto', 'cpu', 'cuda'} or None, default=None
+        Where to compute (None: the device of :func:`mmfuse.config_context`).
+
+    Returns
+    -------
+    D : ndarray of float64, shape (n_samples_X, n_samples_Y)
+        Non-negative distances, always a NumPy array.
+
+    Raises
+    ------
+    ValueError
+        Negative or non-finite values, or mismatched widths.
     """
     D = _pairwise(X, Y, device, "chi2_distance", _chi2_block, cpu_fn=_chi2_cpu)
     np.negative(D, out=D)
@@ -417,6 +441,22 @@ class Chi2Kernel:
     """Picklable callable ``chi2_kernel`` with fixed ``gamma``, for ``SVC(kernel=...)``.
 
     Grid-search ``gamma`` as ``{'svc__kernel': [Chi2Kernel(gamma=g) for g in (0.1, 1)]}``.
+
+    Parameters
+    ----------
+    gamma : float > 0, default=1.0
+        As in :func:`chi2_kernel`.
+    device : {'auto', 'cpu', 'cuda'} or None, default=None
+        As in :func:`chi2_kernel`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.svm import SVC
+    >>> from mmfuse.kernels import Chi2Kernel
+    >>> X = np.array([[1.0, 0.0], [0.9, 0.1], [0.0, 1.0], [0.1, 0.9]])
+    >>> SVC(kernel=Chi2Kernel(gamma=0.5)).fit(X, [0, 0, 1, 1]).predict([[0.8, 0.2]])
+    array([0])
     """
 
     def __init__(self, gamma=1.0, device=None):
@@ -438,7 +478,13 @@ class Chi2Kernel:
 
 
 class IntersectionKernel:
-    """Picklable callable :func:`intersection_kernel` with a ``device``, for ``SVC(kernel=...)``."""
+    """Picklable callable :func:`intersection_kernel` with a ``device``, for ``SVC(kernel=...)``.
+
+    Parameters
+    ----------
+    device : {'auto', 'cpu', 'cuda'} or None, default=None
+        As in :func:`intersection_kernel`.
+    """
 
     def __init__(self, device=None):
         self.device = device

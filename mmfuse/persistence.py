@@ -114,6 +114,8 @@ def save(model, path, *, format="joblib", metadata=None, compress=3):
     FileNotFoundError
         The destination folder does not exist (it is not created for you).
 
+    Notes
+    -----
     The file gets the mode ``open()`` would give it (0o666 less the umask).
     """
     if format not in FORMATS:
@@ -206,7 +208,27 @@ def _read(path):
 
 
 def read_metadata(path) -> dict:
-    """The metadata header of a model file (verifies the checksum, loads nothing)."""
+    """The metadata header of a model file (verifies the checksum, loads nothing).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A file written by :func:`save`.
+
+    Returns
+    -------
+    dict
+        ``format``, ``payload_size``, ``sha256``, ``created`` (UTC, ISO 8601),
+        ``versions`` (of mmfuse and its dependencies at save time),
+        ``estimator``, ``classes``, ``inputs`` (``{column: kind}``) and
+        ``user`` (the ``metadata`` given to :func:`save`).
+
+    Raises
+    ------
+    ModelFileError
+        The file is not an mmfuse model file, is truncated, or its checksum
+        does not match.
+    """
     return _read(path)[0]
 
 

@@ -39,7 +39,25 @@ ERROR_COLUMNS = ["row", "id", "column", "path", "cause"]
 
 @dataclass
 class ScoreSummary:
-    """What :func:`score_manifest` did."""
+    """What :func:`score_manifest` did.
+
+    Parameters
+    ----------
+    n_rows : int
+        Data rows of the manifest.
+    n_scored : int
+        Rows written to the predictions file.
+    n_errors : int
+        Error rows (``n_scored + n_errors == n_rows``: the row contract).
+    seconds : float
+        Wall-clock time of the run.
+    out : str
+        The predictions file.
+    errors_path : str or None
+        The errors CSV (``row, id, column, path, cause``), None when no row failed.
+    errors : list of dict
+        The error records, in manifest order.
+    """
 
     n_rows: int = 0
     n_scored: int = 0
@@ -51,6 +69,7 @@ class ScoreSummary:
 
     @property
     def rows_per_second(self) -> float:
+        """``n_rows / seconds``: the throughput of the run."""
         return self.n_rows / self.seconds if self.seconds else float("nan")
 
 
@@ -60,6 +79,19 @@ def scan_manifest(path, *, encoding=None):
     Rows are data rows (quoted newlines handled, blank lines skipped, as
     :func:`mmfuse.datasets.read_manifest` counts them); duplicates are
     ``{id: [row, ...]}`` (see :func:`mmfuse.datasets.duplicate_ids`).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The manifest CSV.
+    encoding : str, optional
+        Its text encoding; None reads UTF-8 with or without a byte-order mark.
+
+    Returns
+    -------
+    n_rows : int
+    header : list of str
+    duplicates : dict of {str: list of int}
 
     Raises
     ------
@@ -92,7 +124,19 @@ def scan_manifest(path, *, encoding=None):
 
 
 def count_rows(path, *, encoding=None) -> int:
-    """Number of data rows of a CSV (quoted newlines handled, blank lines skipped)."""
+    """Number of data rows of a CSV (quoted newlines handled, blank lines skipped).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The CSV file.
+    encoding : str, optional
+        As in :func:`scan_manifest`.
+
+    Returns
+    -------
+    int
+    """
     return scan_manifest(path, encoding=encoding)[0]
 
 
@@ -109,6 +153,22 @@ def iter_manifest(path, columns, chunk_size=1000, *, encoding=None):
 
     Reads with :func:`mmfuse.datasets.read_manifest`, the reader of training,
     so scoring sees the same text and the same missing cells.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The manifest CSV; relative item paths resolve against its folder.
+    columns : dict or list of str
+        The modality columns to resolve (``{column: kind}`` or names).
+    chunk_size : int, default=1000
+        Rows per chunk.
+    encoding : str, optional
+        As in :func:`scan_manifest`.
+
+    Yields
+    ------
+    chunk : pandas.DataFrame
+        Up to ``chunk_size`` rows, indexed by their row number in the manifest.
 
     Raises
     ------
@@ -212,6 +272,29 @@ def score_frame(model, frame, columns, *, proba=False, on_error="raise", config=
     computes as its caller would. The :class:`~mmfuse.io.MMFuseInputWarning`
     of the chunk (blank images, damaged files) come back as values too, for
     the caller to report with the rows' ids.
+
+    Parameters
+    ----------
+    model : fitted estimator
+        The model to score with.
+    frame : pandas.DataFrame
+        One chunk of a manifest (:func:`iter_manifest`), with an optional ``id`` column.
+    columns : list of str
+        The model's input columns.
+    proba : bool, default=False
+        Add ``proba_<class>`` columns.
+    on_error : {'raise', 'skip'}, default='raise'
+        What an error row does.
+    config : dict, optional
+        Configuration to compute under (the caller's :func:`mmfuse.get_config`).
+
+    Returns
+    -------
+    predictions : pandas.DataFrame
+        ``row``, ``id``, ``prediction`` (and ``proba_<class>``), one row per good row.
+    errors : list of dict
+        ``row, id, column, path, cause`` of each error row.
+    warnings : list of MMFuseInputWarning
     """
     with config_context(**(config or {})), collect_warnings() as notes:
         pred, errors = _score_frame(model, frame, columns, proba, on_error)
@@ -445,32 +528,55 @@ def score_manifest(model, manifest, out, *, proba=False, chunk_size=1000, on_err
                    errors_out=None, encoding=None):
     """Score every row of ``manifest`` with ``model`` and write ``out`` (.csv or .parquet).
 
-    Parameters
-    ----------
-    model : fitted estimator
-    manifest : path of a manifest CSV (see :func:`mmfuse.datasets.load_manifest`)
-    out : destination path; ``.parquet``/``.pq`` writes Parquet, anything else CSV.
-    proba : also write ``proba_<class>`` columns.
-    chunk_size : rows per chunk (memory is bounded by one chunk per worker).
-    on_error : ``'raise'`` stops at the first bad row (no output is written);
-        ``'skip'`` scores every good row and writes the bad ones to ``errors_out``
-        (default ``<out>.errors.csv``).
-    n_jobs : chunks scored in parallel with joblib processes.
-    scheduler : ``'local'`` or a Dask scheduler address to score chunks as Dask tasks.
-    progress : show a tqdm bar with rows/s (None: only on a terminal).
-    metadata : the model file's metadata (to know its input columns).
-    errors_out : path of the errors CSV (default ``<out>.errors.csv``).
-    encoding : the manifest's encoding; None reads UTF-8 with or without BOM and
-        refuses anything else before any row is scored (see
-        :func:`mmfuse.datasets.read_manifest`).
-
     The caller's configuration (:func:`mmfuse.get_config`: device, working
     memory) is carried into every worker. Rows are numbered from 0 (the first
     data row); errors are listed in manifest order whatever ``chunk_size``.
 
+    Parameters
+    ----------
+    model : fitted estimator
+        The model to score with.
+    manifest : str or os.PathLike
+        A manifest CSV (see :func:`mmfuse.datasets.load_manifest`).
+    out : str or os.PathLike
+        Destination; ``.parquet``/``.pq`` writes Parquet, ``.csv`` CSV. Written
+        atomically (a temporary file renamed when every chunk is done).
+    proba : bool, default=False
+        Also write ``proba_<class>`` columns.
+    chunk_size : int, default=1000
+        Rows per chunk (memory is bounded by one chunk per worker).
+    on_error : {'raise', 'skip'}, default='raise'
+        ``'raise'`` stops at the first bad row (no output is written);
+        ``'skip'`` scores every good row and writes the bad ones to
+        ``errors_out``.
+    n_jobs : int, default=None
+        Chunks scored in parallel with joblib processes.
+    scheduler : str, default=None
+        ``'local'`` or a Dask scheduler address to score chunks as Dask tasks.
+    progress : bool or None, default=None
+        Show a tqdm bar with rows/s (None: only on a terminal).
+    metadata : dict, default=None
+        The model file's metadata (:func:`mmfuse.persistence.read_metadata`),
+        which names its input columns.
+    errors_out : str or os.PathLike, default=None
+        Path of the errors CSV (default ``<out>.errors.csv``).
+    encoding : str, default=None
+        The manifest's encoding; None reads UTF-8 with or without BOM and
+        refuses anything else before any row is scored (see
+        :func:`mmfuse.datasets.read_manifest`).
+
     Returns
     -------
     ScoreSummary
+
+    Raises
+    ------
+    MMFuseInputError
+        Under ``on_error='raise'``, the first error row (naming its row, id,
+        column, path and cause); a manifest lacking a column the model reads.
+    ValueError
+        A bad ``on_error``, ``chunk_size`` or output path; ``proba=True`` for
+        a model without ``predict_proba``.
 
     Warns
     -----

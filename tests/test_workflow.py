@@ -74,10 +74,61 @@ def test_evaluate_writes_report(trained, av_manifest, tmp_path):
     assert np.trace(cm) / 80 == pytest.approx(metrics["accuracy"])
     # the fused model handles a blanked modality (missing='mean'): per-modality accuracies
     assert set(metrics["modalities"]["alone"]) == {"image", "audio"}
-    for name in ("confusion_matrix.png", "modalities.png"):
-        assert (tmp_path / "rep" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert set(metrics["modalities"]["permutation"]) == {"image", "audio"}
+    assert metrics["n_skipped"] == 0 and metrics["skipped"] == []
+    # the model file's metadata, as mmfuse inspect shows it
+    assert metrics["model"]["user"]["recipe"] == "av_digits"
+    assert metrics["model"]["sha256"] == read_metadata(path)["sha256"]
+    # the misclassified rows carry the manifest's ids and both labels
+    manifest = pd.read_csv(av_manifest / "manifest.csv")
+    truth = dict(zip(manifest.id, manifest.label))
+    assert len(metrics["misclassified"]) == metrics["n_misclassified"] == round(
+        80 * (1 - metrics["accuracy"]))
+    for r in metrics["misclassified"]:
+        assert str(truth[r["id"]]) == str(r["true"]) != str(r["predicted"])
+        assert manifest.id[r["row"]] == r["id"]
+    # one file to share: nothing beside it is needed
+    assert sorted(p.name for p in (tmp_path / "rep").iterdir()) == ["index.html",
+                                                                   "metrics.json"]
     page = (tmp_path / "rep" / "index.html").read_text()
-    assert 'src="confusion_matrix.png"' in page and 'href="metrics.json"' in page
+    assert page.count('src="data:image/png;base64,') == 2
+
+
+def test_evaluate_skip_lists_error_rows_and_raise_names_the_first(trained, nasty_manifest,
+                                                                  tmp_path):
+    path, _ = trained
+    manifest, awkward, bad, good = nasty_manifest
+    res = run_cli("evaluate", path, manifest, "--report", tmp_path / "rep", "--quiet",
+                  cwd=tmp_path)
+    assert res.returncode == 1  # a missing file under raise: the manifest is refused
+    (line,) = res.stderr.strip().splitlines()
+    assert line.startswith("mmfuse evaluate: error: ") and "file not found" in line
+    # without the missing file, the first unreadable row is named with its id
+    frame = pd.read_csv(manifest)
+    frame[frame.id != "missing_img"].to_csv(manifest.parent / "nasty_found.csv", index=False)
+    first = next(i for i in frame.id if i in bad and i != "missing_img")
+    res = run_cli("evaluate", path, manifest.parent / "nasty_found.csv", "--report",
+                  tmp_path / "rep",
+                  "--quiet", cwd=tmp_path)
+    assert res.returncode == 1
+    (line,) = res.stderr.strip().splitlines()
+    assert f"(id {first})" in line, line
+    assert not (tmp_path / "rep").exists()
+    res = run_cli("evaluate", path, manifest, "--report", tmp_path / "rep", "--on-error",
+                  "skip", "--n-repeats", "1", "--misclassified", "3", cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert f"{len(bad)} error row(s) skipped; listed in the report" in res.stdout
+    metrics = json.loads((tmp_path / "rep" / "metrics.json").read_text())
+    assert {r["id"] for r in metrics["skipped"]} == bad
+    assert metrics["n_samples"] + metrics["n_skipped"] == metrics["n_rows"] == len(
+        good | awkward | bad)
+    assert len(metrics["misclassified"]) == min(3, metrics["n_misclassified"])
+    page = (tmp_path / "rep" / "index.html").read_text()
+    for r in metrics["skipped"]:
+        assert f"<td>{r['id']}</td>" in page and r["cause"].split("(")[0] in page
+    res = run_cli("evaluate", path, manifest, "--report", tmp_path / "rep2", "--on-error",
+                  "skip", "--n-repeats", "-1", cwd=tmp_path)
+    assert res.returncode == 2 and "expected an integer >= 0, got '-1'" in res.stderr
 
 
 @pytest.fixture(scope="module")

@@ -47,6 +47,22 @@ def opencv_keypoint_size(patch_size):
 
     OpenCV's bin width is ``3 · size / 2`` (``SIFT_DESCR_SCL_FCTR · size/2``)
     and the descriptor has 4 bins across, so ``patch = 6 · size``.
+
+    Parameters
+    ----------
+    patch_size : float
+        Width of the descriptor window, in pixels.
+
+    Returns
+    -------
+    float
+        The ``size`` to give ``cv2.KeyPoint``.
+
+    Examples
+    --------
+    >>> from mmfuse.image.sift import opencv_keypoint_size
+    >>> opencv_keypoint_size(12)
+    2.0
     """
     return patch_size / 6.0
 

@@ -396,7 +396,9 @@ def test_report_shows_kernel_weights_as_modality_contribution(rng, tmp_path):
     assert contrib["weights"] == pytest.approx(clf.named_weights_)
     assert contrib["method"].startswith("kernel fusion")
     assert contrib["alone"]["a"] > contrib["alone"]["b"]  # b is noise
-    assert "weight of a" in (tmp_path / "index.html").read_text()
+    page = (tmp_path / "index.html").read_text()
+    assert "kernel weights" in page
+    assert f'{clf.named_weights_["a"]:.3f}</td></tr>' in page  # the weight column of the table
     learned = clone(clf).set_params(weights="alignment").fit(df, y)
     assert learned.named_weights_["b"] == 0.0  # noise: no weight, so no "alone" entry
     assert list(evaluate_model(learned, df, y, tmp_path)["modalities"]["alone"]) == ["a"]
