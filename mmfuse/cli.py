@@ -342,6 +342,8 @@ def _cmd_score(args) -> int:
 def _cmd_evaluate(args) -> int:
     _check_args(args)
     _require("matplotlib", "report", "mmfuse evaluate (its plots)")
+    if os.path.exists(args.report) and not os.path.isdir(args.report):
+        raise UsageError(f"--report {args.report!r} is a file; give a folder for the report")
     from mmfuse.datasets import load_manifest  # noqa: PLC0415
     from mmfuse.report import evaluate_model  # noqa: PLC0415
     from mmfuse.scoring import model_columns  # noqa: PLC0415
@@ -354,8 +356,23 @@ def _cmd_evaluate(args) -> int:
     # under --on-error skip a missing file is one skipped row, not a refused manifest
     frame = load_manifest(args.manifest, modalities=cols, require_label=True,
                           encoding=args.encoding, check_files=args.on_error == "raise")
-    if args.split and "split" in frame.columns:
+    if args.split:
+        values = sorted(map(str, set(frame["split"].dropna()))) if "split" in frame.columns \
+            else []
+        if args.split not in values:
+            raise UsageError(f"--split {args.split!r}: no row has that split (the manifest's "
+                             f"split values: {values or 'none, no split column'})")
         frame = frame[frame["split"] == args.split]
+    from mmfuse.report import coerce_labels  # noqa: PLC0415
+
+    try:
+        labels = coerce_labels(frame["label"].to_numpy(), model.classes_)
+    except (TypeError, ValueError):
+        labels = frame["label"].to_numpy()
+    unknown = sorted(map(str, set(labels) - set(model.classes_)))
+    if unknown:
+        raise ValueError(f"{args.manifest}: label(s) {unknown[:10]} are not classes of the model "
+                         f"(its classes: {', '.join(map(str, model.classes_))})")
     say(f"scoring {len(frame)} rows and writing the report to {args.report}")
     ids = frame["id"].to_numpy() if "id" in frame.columns else None
     with _context(args), _warnings_with_ids(frame):

@@ -197,3 +197,22 @@ def test_score_raise_names_first_bad_row(trained, nasty_manifest, tmp_path):
     assert res.returncode == 1
     assert res.stderr.startswith("mmfuse score: error: row ")
     assert "Traceback" not in res.stderr and not (tmp_path / "p.csv").exists()
+
+
+def test_evaluate_refuses_what_it_cannot_report_on(trained, av_manifest, tmp_path):
+    path, _ = trained
+    res = run_cli("evaluate", path, av_manifest / "manifest.csv", "--split", "nope",
+                  "--report", tmp_path / "r", cwd=tmp_path)
+    assert res.returncode == 2
+    assert "--split 'nope': no row has that split (the manifest's split values: ['test', " \
+           "'train'])" in res.stderr
+    (tmp_path / "afile").write_text("x")
+    res = run_cli("evaluate", path, av_manifest / "manifest.csv", "--report",
+                  tmp_path / "afile", cwd=tmp_path)
+    assert res.returncode == 2 and "is a file; give a folder" in res.stderr
+    frame = pd.read_csv(av_manifest / "manifest.csv")
+    frame["label"] = "zero"
+    frame.to_csv(av_manifest / "relabelled.csv", index=False)
+    res = run_cli("evaluate", path, av_manifest / "relabelled.csv", "--report", tmp_path / "r",
+                  cwd=tmp_path)
+    assert res.returncode == 1 and "label(s) ['zero'] are not classes of the model" in res.stderr
