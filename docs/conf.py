@@ -59,7 +59,7 @@ numpydoc_attributes_as_param_list = True
 numpydoc_validation_checks = {"PR01", "PR02"}
 numpydoc_validation_exclude = {
     r"\.__init__$",  # documented on the class
-    # The recipes (pipelines/, installed as mmfuse.pipelines) describe their
+    # The recipes (mmfuse.pipelines) describe their
     # build() keywords in prose; they are listed in the reference but not yet
     # held to this check.
     r"^mmfuse\.pipelines\.",

@@ -33,7 +33,7 @@ PARAM_GRID = {
     "clf__C": [0.1, 1.0],
 }
 
-DEFAULT_ROOT = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "fashion_products"
+DEFAULT_ROOT = Path(__file__).resolve().parents[3] / "shared" / "datasets" / "fashion_products"
 
 
 def image_features(random_state=0):

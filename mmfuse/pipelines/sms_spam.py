@@ -21,7 +21,7 @@ PARAM_GRID = {
     "clf__C": [0.3, 1.0, 3.0],
 }
 
-DEFAULT_ROOT = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "sms_spam"
+DEFAULT_ROOT = Path(__file__).resolve().parents[3] / "shared" / "datasets" / "sms_spam"
 
 
 def build(*, C=1.0, memory=None, **text_params):

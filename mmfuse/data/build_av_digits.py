@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT.parent / "shared" / "datasets"
 SEED = 20261123
 PER_DIGIT, PER_SPEAKER, N_TRAIN = 150, 30, 100
@@ -52,10 +52,10 @@ def main():
         assert sr == 8000 and y.ndim == 1
         clips.append(y)
         offsets.append(offsets[-1] + len(y))
-    sf.write(ROOT / "data" / "av_digits.flac", np.concatenate(clips), 8000,
+    sf.write(ROOT / "mmfuse" / "data" / "av_digits.flac", np.concatenate(clips), 8000,
              format="FLAC", subtype="PCM_16")
     np.savez_compressed(
-        ROOT / "data" / "av_digits.npz",
+        ROOT / "mmfuse" / "data" / "av_digits.npz",
         label=np.array([r[0] for r in rows], dtype=np.int8),
         image=images[[r[2] for r in rows]],
         image_source=src_index[[r[2] for r in rows]].astype(np.int32),
@@ -63,7 +63,7 @@ def main():
         audio_offsets=np.array(offsets, dtype=np.int64),
         split=np.array([r[3] for r in rows]),
     )
-    print(f"{len(rows)} pairs written to data/av_digits.npz and data/av_digits.flac")
+    print(f"{len(rows)} pairs written to mmfuse/data/av_digits.npz and mmfuse/data/av_digits.flac")
 
 
 if __name__ == "__main__":
