@@ -33,6 +33,9 @@ _EPS = 1e-5  # as scikit-image's _hog_normalize_block
 _EDGE_MARGIN_DEG = 0.05
 # float temporaries alive per pixel and channel while a chunk is processed
 _TEMPS_PER_PIXEL = 12
+# bytes of one float plane of a CPU chunk: the dozen temporaries of a chunk then fit in
+# the core's L2 cache and are reused from chunk to chunk instead of streaming to memory
+_CPU_CHUNK_BYTES = 1 << 19
 
 
 # --------------------------------------------------------------------------- validation
@@ -70,22 +73,34 @@ def hog_length(image_shape, orientations=9, pixels_per_cell=(8, 8), cells_per_bl
 
 # --------------------------------------------------------------------------- stages
 
-def _gradients(xp, img):
+def _gradients(xp, img, out=None):
     """Central differences along rows and columns, zero on the first/last row/column.
 
     Exactly scikit-image's ``_hog_channel_gradient`` applied to every image (and
-    channel) of the batch ``img`` of shape ``(N, H, W[, C])``.
+    channel) of the batch ``img`` of shape ``(N, H, W[, C])``; ``out`` is an
+    optional pair of arrays of that shape to write the two gradients to.
     """
-    g_row = xp.empty_like(img)
-    g_col = xp.empty_like(img)
+    g_row, g_col = out if out is not None else (xp.empty_like(img), xp.empty_like(img))
+    n, h, w = img.shape[:3]
+    if img.flags.c_contiguous and g_row.flags.c_contiguous and g_col.flags.c_contiguous:
+        # one contiguous pass each over the flattened batch (the fastest kind); the
+        # differences that straddle two rows or two images are zeroed after
+        step = math.prod(img.shape[2:])  # one row
+        flat, fr, fc = img.reshape(-1), g_row.reshape(-1), g_col.reshape(-1)
+        if h > 2:
+            xp.subtract(flat[2 * step:], flat[:-2 * step], out=fr[step:-step])
+        if w > 2:
+            inner = step // w  # channels
+            xp.subtract(flat[2 * inner:], flat[:-2 * inner], out=fc[inner:-inner])
+    else:
+        if h > 2:
+            xp.subtract(img[:, 2:], img[:, :-2], out=g_row[:, 1:-1])
+        if w > 2:
+            xp.subtract(img[:, :, 2:], img[:, :, :-2], out=g_col[:, :, 1:-1])
     g_row[:, 0] = 0
     g_row[:, -1] = 0
     g_col[:, :, 0] = 0
     g_col[:, :, -1] = 0
-    if img.shape[1] > 2:
-        xp.subtract(img[:, 2:], img[:, :-2], out=g_row[:, 1:-1])
-    if img.shape[2] > 2:
-        xp.subtract(img[:, :, 2:], img[:, :, :-2], out=g_col[:, :, 1:-1])
     return g_row, g_col
 
 
@@ -148,7 +163,7 @@ def _cell_histograms_xp(xp, g_row, g_col, n_cells, cell, orientations):
     return hist / (cr * cc)
 
 
-def _magnitude_cpu(gr, gc):
+def _magnitude_cpu(gr, gc, out=None, scratch=None):
     """Gradient magnitude for the CPU path: ``hypot`` in float64, ``sqrt(r*r + c*c)`` in float32.
 
     In float32 the three NumPy passes (element-wise, correctly rounded, no fused
@@ -156,86 +171,168 @@ def _magnitude_cpu(gr, gc):
     call, whatever the arrays' memory alignment or the thread count; OpenCV's
     ``cv2.magnitude`` does not (its SIMD and scalar paths round differently, so
     repeated calls on the same image differed by up to 3e-8). The result is
-    within one float32 ulp of ``hypot``.
+    within one float32 ulp of ``hypot``. ``out`` and ``scratch`` are optional
+    arrays of ``gr``'s shape to compute in.
     """
     if gr.dtype != np.float32:
-        return np.hypot(gr, gc)
-    out = np.multiply(gr, gr)
-    out += gc * gc
+        return np.hypot(gr, gc, out=out)
+    out = np.multiply(gr, gr, out=out)
+    out += np.multiply(gc, gc, out=scratch)
     return np.sqrt(out, out=out)
 
 
-def _cell_histograms_cv2(g_row, g_col, n_cells, cell, orientations):
+class _Scratch:
+    """Named scratch arrays reused by the chunks of one CPU call.
+
+    A fresh array of a megabyte costs the kernel's page faults on first touch
+    (about as much as a dozen passes over it in cache), so the chunks of a
+    batch share these instead of allocating their temporaries anew.
+    ``scratch(name, shape, dtype)`` returns a view of the first elements of the
+    array called ``name``, growing it when a larger one is asked for.
+    """
+
+    def __init__(self):
+        self._arrays = {}
+
+    def __call__(self, name, shape, dtype):
+        size = math.prod(shape)
+        buf = self._arrays.get(name)
+        if buf is None or buf.size < size or buf.dtype != dtype:
+            buf = self._arrays[name] = np.empty(size, dtype=dtype)
+        return buf[:size].reshape(shape)
+
+
+@functools.lru_cache(maxsize=8)
+def _slot_base(n, rows, cols, cell, slots):
+    """``(n * rows * cols,)`` int32 (intp if needed): the first histogram slot of
+    every pixel's cell.
+
+    Pixel ``(i, r, c)`` votes into slot ``base + bin`` of a flat array of
+    ``n * n_cells_row * n_cells_col * slots`` slots. The table depends on the
+    geometry only, so it is built once and shared by every call (a chunk of
+    ``m < n`` images uses its first ``m * rows * cols`` entries). Read-only.
+    """
+    (cr, cc) = cell
+    ncr, ncc = rows // cr, cols // cc
+    cell_of = (np.arange(rows) // cr)[:, None] * ncc + (np.arange(cols) // cc)[None, :]
+    base = ((np.arange(n)[:, None, None] * (ncr * ncc) + cell_of[None]) * slots).ravel()
+    if base[-1] + slots <= np.iinfo(np.int32).max:
+        base = base.astype(np.int32)  # int32 passes are twice as fast
+    base.flags.writeable = False
+    return base
+
+
+def _cell_histograms_cv2(g_row, g_col, n_cells, cell, orientations, scratch=None):
     """The same histograms on the CPU: OpenCV angles and one scatter-add pass.
 
     ``cv2.phase`` gives every angle to ~0.01 degree (SIMD); pixels within
     0.05 degree of a bin edge are re-binned with scikit-image's exact formula,
-    so the bins equal scikit-image's. Every pixel's vote is then added to its
-    ``(image, cell, bin)`` slot by one unbuffered ``np.add.at`` pass; pixels in
-    no bin go to a discarded extra slot.
+    so the bins equal scikit-image's. Every pixel's vote is added to its
+    ``(image, cell, signed bin)`` slot by one unbuffered ``np.add.at`` pass over
+    ``2 * orientations + 2`` slots per cell: the angle over [0, 360) degrees in
+    bin units, 360 degrees, and "no bin"; the two halves of the circle are then
+    added into the unsigned bins, which spares two passes over the pixels.
     """
     import cv2  # noqa: PLC0415
 
+    if scratch is None:
+        scratch = _Scratch()
     n = g_row.shape[0]
     (ncr, ncc), (cr, cc) = n_cells, cell
     rows, cols = ncr * cr, ncc * cc
-    gr = np.ascontiguousarray(g_row[:, :rows, :cols]).reshape(n * rows, cols)
-    gc = np.ascontiguousarray(g_col[:, :rows, :cols]).reshape(n * rows, cols)
-    magnitude = _magnitude_cpu(gr, gc)
-    scale = orientations / 180.0
-    t = cv2.phase(gc, gr, angleInDegrees=True)  # [0, 360]
-    t *= scale                                  # in bin units, [0, 2 * orientations]
-    # unsigned orientation: subtract `orientations` bins from angles >= 180 degrees
-    # (values at exactly 180 are near an edge and re-binned below)
-    _, fold = cv2.threshold(t, orientations - 0.5, orientations, cv2.THRESH_BINARY)
-    t = cv2.subtract(t, fold)                   # [0, orientations]
-    q = t.astype(np.intp)                       # floor, as t >= 0
-    t -= q                                      # fractional part: distance to an edge
-    margin = _EDGE_MARGIN_DEG * scale
+    dtype = g_row.dtype
+    shape = (n * rows, cols)
+    if g_row.shape[1:] == (rows, cols) and g_row.flags.c_contiguous:
+        gr, gc = g_row.reshape(shape), g_col.reshape(shape)
+    else:  # drop the pixels beyond the last whole cell
+        gr, gc = scratch("crop_row", shape, dtype), scratch("crop_col", shape, dtype)
+        np.copyto(gr.reshape(n, rows, cols), g_row[:, :rows, :cols])
+        np.copyto(gc.reshape(n, rows, cols), g_col[:, :rows, :cols])
+    magnitude = _magnitude_cpu(gr, gc, out=scratch("magnitude", shape, dtype),
+                               scratch=scratch("tmp", shape, dtype))
+    t = cv2.phase(gc, gr, scratch("angle", shape, dtype), angleInDegrees=True)  # [0, 360]
+    t *= dtype.type(orientations / 180.0)       # in bin units, [0, 2 * orientations]
+    whole = np.floor(t, out=scratch("tmp", shape, dtype))
+    slots = 2 * orientations + 2                # signed bins, 360 degrees, no bin
+    base = _slot_base(*_chunk_key(n), rows, cols, cell, slots)[:n * rows * cols]
+    q = scratch("slot", shape, base.dtype)
+    np.copyto(q, whole, casting="unsafe")       # the signed bin
+    # pixels within the margin of an edge: |frac - 1/2| > 1/2 - margin
+    frac = np.subtract(t, whole, out=t)
+    frac -= dtype.type(0.5)
+    np.abs(frac, out=frac)
+    margin = _EDGE_MARGIN_DEG * orientations / 180.0
+    near = np.flatnonzero(np.greater(frac, dtype.type(0.5 - margin),
+                                     out=scratch("near", shape, np.bool_)))
     # (a zero row gradient is an angle of exactly 0 or 180 degrees: bin 0, no refinement)
-    near = np.flatnonzero((((t < margin) | (t > 1 - margin)) & (gr != 0)).ravel())
-    del t, fold
-    approx_near = q.ravel()[near]
-    slots = orientations + 1                    # the last slot collects "no bin"
-    # slot index of every pixel: (image, cell row, cell col) * slots + bin
-    cell_of = ((np.arange(rows) // cr)[:, None] * ncc + (np.arange(cols) // cc)[None, :])
-    q = q.reshape(n, rows, cols)
-    q += (cell_of * slots)[None]
-    q += (np.arange(n, dtype=np.intp) * (ncr * ncc * slots))[:, None, None]
+    near = near[gr.ravel()[near] != 0]
     q = q.ravel()
+    q += base
     if near.size:
         exact = _exact_bins(np, gr.ravel()[near], gc.ravel()[near], orientations, np.float64)
-        q[near] += exact - approx_near
-    hist = np.zeros(n * ncr * ncc * slots, dtype=gr.dtype)
+        exact[exact == orientations] = slots - 1  # no bin (float64 angles that round to 180)
+        q[near] = base[near] + exact
+    hist = np.zeros(n * ncr * ncc * slots, dtype=dtype)
     np.add.at(hist, q, magnitude.ravel())
-    hist = hist.reshape(n, ncr, ncc, slots)[..., :orientations]
-    return hist / hist.dtype.type(cr * cc)
+    hist = hist.reshape(n, ncr, ncc, slots)
+    out = hist[..., :orientations] + hist[..., orientations:2 * orientations]
+    out[..., 0] += hist[..., 2 * orientations]  # 360 degrees is bin 0
+    out /= dtype.type(cr * cc)
+    return out
+
+
+def _chunk_key(n):
+    """Round a chunk's image count up to a power of two, so that :func:`_slot_base`
+    tables are shared by chunks and calls of nearby sizes."""
+    return (1 << max(0, (n - 1).bit_length()),)
 
 
 def _normalize_blocks(xp, hist, block, block_norm):
-    """Overlapping blocks of cells, each normalised as scikit-image does (eps=1e-5)."""
+    """Overlapping blocks of cells, each normalised as scikit-image does (eps=1e-5).
+
+    The block norms are summed from per-cell sums (each cell is shared by up to
+    ``b_row * b_col`` blocks) and every cell histogram is divided straight into
+    its place in the output, so the blocks are never gathered first.
+    """
     n, ncr, ncc, n_or = hist.shape
     br, bc = block
     nbr, nbc = ncr - br + 1, ncc - bc + 1
-    parts = [hist[:, i:i + nbr, j:j + nbc] for i in range(br) for j in range(bc)]
-    blocks = xp.stack(parts, axis=3).reshape(n, nbr, nbc, br * bc * n_or)
-    eps = hist.dtype.type(_EPS)
-    if block_norm in ("L1", "L1-sqrt"):
-        out = blocks / (xp.sum(xp.abs(blocks), axis=-1, keepdims=True) + eps)
-        if block_norm == "L1-sqrt":
-            out = xp.sqrt(out)
+    dtype = hist.dtype
+    eps = dtype.type(_EPS)
+    l1 = block_norm in ("L1", "L1-sqrt")
+    # the histograms are sums of magnitudes, so |h| = h
+    per_cell = xp.sum(hist, axis=-1) if l1 else xp.sum(hist * hist, axis=-1)
+    total = per_cell[:, :nbr, :nbc].copy()
+    for i in range(br):
+        for j in range(bc):
+            if i or j:
+                total += per_cell[:, i:i + nbr, j:j + nbc]
+    if l1:
+        total += eps
     else:
-        out = blocks / xp.sqrt(xp.sum(blocks ** 2, axis=-1, keepdims=True) + eps ** 2)
-        if block_norm == "L2-Hys":
-            out = xp.minimum(out, hist.dtype.type(0.2))
-            out = out / xp.sqrt(xp.sum(out ** 2, axis=-1, keepdims=True) + eps ** 2)
+        total += eps * eps
+        xp.sqrt(total, out=total)
+    total = total[..., None]
+    out = xp.empty((n, nbr, nbc, br, bc, n_or), dtype=dtype)
+    for i in range(br):
+        for j in range(bc):
+            xp.divide(hist[:, i:i + nbr, j:j + nbc], total, out=out[:, :, :, i, j])
+    out = out.reshape(n, nbr, nbc, br * bc * n_or)
+    if block_norm == "L1-sqrt":
+        xp.sqrt(out, out=out)
+    elif block_norm == "L2-Hys":
+        xp.minimum(out, dtype.type(0.2), out=out)
+        out /= xp.sqrt(xp.sum(out * out, axis=-1, keepdims=True) + eps * eps)
     return out.reshape(n, -1)
 
 
 def _hog_chunk(xp, chunk, *, orientations, cell, block, block_norm, color, use_cv2,
-               transform_sqrt=False):
+               transform_sqrt=False, scratch=None):
     """``(features, cell histograms)``: ``(n, n_features)`` and
-    ``(n, n_cells_row, n_cells_col, orientations)``."""
+    ``(n, n_cells_row, n_cells_col, orientations)``.
+
+    ``scratch`` (:class:`_Scratch`, NumPy only) holds reusable temporaries.
+    """
     if transform_sqrt:
         chunk = xp.sqrt(chunk)
     if color:
@@ -245,10 +342,14 @@ def _hog_chunk(xp, chunk, *, orientations, cell, block, block_norm, color, use_c
         g_row, g_col = _dominant_channel(xp, g_row.reshape(n, c, h, w),
                                          g_col.reshape(n, c, h, w))
     else:
-        g_row, g_col = _gradients(xp, chunk)
+        out = None
+        if scratch is not None:
+            out = (scratch("g_row", chunk.shape, chunk.dtype),
+                   scratch("g_col", chunk.shape, chunk.dtype))
+        g_row, g_col = _gradients(xp, chunk, out=out)
     n_cells = (chunk.shape[1] // cell[0], chunk.shape[2] // cell[1])
     if use_cv2:
-        hist = _cell_histograms_cv2(g_row, g_col, n_cells, cell, orientations)
+        hist = _cell_histograms_cv2(g_row, g_col, n_cells, cell, orientations, scratch)
     else:
         hist = _cell_histograms_xp(xp, g_row, g_col, n_cells, cell, orientations)
     return _normalize_blocks(xp, hist, block, block_norm), hist
@@ -535,6 +636,10 @@ def _hog(images, *, orientations, pixels_per_cell, cells_per_block, block_norm,
     pictures = xp.empty((n, h, w), dtype=dtype) if visualize else None
     per_image = h * w * (images.shape[3] if color else 1) * dtype.itemsize * _TEMPS_PER_PIXEL
     step = n_items_per_chunk(per_image, get_config()["working_memory"])
+    if is_numpy_namespace(xp):
+        # cache blocking: on the CPU each pass over a chunk stays in the core's cache
+        step = min(step, max(1, _CPU_CHUNK_BYTES // (h * w * dtype.itemsize)))
+    scratch = _Scratch() if is_numpy_namespace(xp) else None
     for start in range(0, n, step):
         part = images[start:start + step]
         chunk = (to_numpy(part) if is_numpy_namespace(xp) else xp.asarray(part)).astype(
@@ -551,7 +656,7 @@ def _hog(images, *, orientations, pixels_per_cell, cells_per_block, block_norm,
         feats, hist = _hog_chunk(
             xp, chunk, orientations=orientations, cell=cell, block=block,
             block_norm=block_norm, color=color, use_cv2=use_cv2,
-            transform_sqrt=transform_sqrt)
+            transform_sqrt=transform_sqrt, scratch=scratch)
         out[start:start + step] = feats
         if visualize:
             pictures[start:start + step] = _hog_images(xp, hist, (h, w), cell)
