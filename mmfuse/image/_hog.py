@@ -21,8 +21,9 @@ from .._compat import (DEVICE_CONSTRAINT, Interval, Options, PairInterval, StrOp
 from .._config import get_config, resolve_configured_device
 from .._validation import validate_params
 from .._base import drop_failed_rows, screen_column, strict_loading, warn_rows
+from .._parallel import run_shares
 from ..io import load_image
-from ._batch import iter_image_batches, n_items_per_chunk
+from ._batch import Scratch, cache_chunk, iter_image_batches, n_items_per_chunk
 
 __all__ = ["HOGFeatures", "hog"]
 
@@ -33,9 +34,6 @@ _EPS = 1e-5  # as scikit-image's _hog_normalize_block
 _EDGE_MARGIN_DEG = 0.05
 # float temporaries alive per pixel and channel while a chunk is processed
 _TEMPS_PER_PIXEL = 12
-# bytes of one float plane of a CPU chunk: the dozen temporaries of a chunk then fit in
-# the core's L2 cache and are reused from chunk to chunk instead of streaming to memory
-_CPU_CHUNK_BYTES = 1 << 19
 
 
 # --------------------------------------------------------------------------- validation
@@ -181,27 +179,6 @@ def _magnitude_cpu(gr, gc, out=None, scratch=None):
     return np.sqrt(out, out=out)
 
 
-class _Scratch:
-    """Named scratch arrays reused by the chunks of one CPU call.
-
-    A fresh array of a megabyte costs the kernel's page faults on first touch
-    (about as much as a dozen passes over it in cache), so the chunks of a
-    batch share these instead of allocating their temporaries anew.
-    ``scratch(name, shape, dtype)`` returns a view of the first elements of the
-    array called ``name``, growing it when a larger one is asked for.
-    """
-
-    def __init__(self):
-        self._arrays = {}
-
-    def __call__(self, name, shape, dtype):
-        size = math.prod(shape)
-        buf = self._arrays.get(name)
-        if buf is None or buf.size < size or buf.dtype != dtype:
-            buf = self._arrays[name] = np.empty(size, dtype=dtype)
-        return buf[:size].reshape(shape)
-
-
 @functools.lru_cache(maxsize=8)
 def _slot_base(n, rows, cols, cell, slots):
     """``(n * rows * cols,)`` int32 (intp if needed): the first histogram slot of
@@ -236,7 +213,7 @@ def _cell_histograms_cv2(g_row, g_col, n_cells, cell, orientations, scratch=None
     import cv2  # noqa: PLC0415
 
     if scratch is None:
-        scratch = _Scratch()
+        scratch = Scratch()
     n = g_row.shape[0]
     (ncr, ncc), (cr, cc) = n_cells, cell
     rows, cols = ncr * cr, ncc * cc
@@ -331,7 +308,7 @@ def _hog_chunk(xp, chunk, *, orientations, cell, block, block_norm, color, use_c
     """``(features, cell histograms)``: ``(n, n_features)`` and
     ``(n, n_cells_row, n_cells_col, orientations)``.
 
-    ``scratch`` (:class:`_Scratch`, NumPy only) holds reusable temporaries.
+    ``scratch`` (:class:`~mmfuse.image._batch.Scratch`, NumPy only) holds reusable temporaries.
     """
     if transform_sqrt:
         chunk = xp.sqrt(chunk)
@@ -638,28 +615,38 @@ def _hog(images, *, orientations, pixels_per_cell, cells_per_block, block_norm,
     step = n_items_per_chunk(per_image, get_config()["working_memory"])
     if is_numpy_namespace(xp):
         # cache blocking: on the CPU each pass over a chunk stays in the core's cache
-        step = min(step, max(1, _CPU_CHUNK_BYTES // (h * w * dtype.itemsize)))
-    scratch = _Scratch() if is_numpy_namespace(xp) else None
-    for start in range(0, n, step):
-        part = images[start:start + step]
-        chunk = (to_numpy(part) if is_numpy_namespace(xp) else xp.asarray(part)).astype(
-            dtype, copy=False)
-        if transform_sqrt:
-            negative = to_numpy(xp.any((chunk < 0).reshape(len(chunk), -1), axis=1))
-            if negative.any():
-                i = int(np.flatnonzero(negative)[0])
-                raise ValueError(
-                    f"transform_sqrt=True takes the square root of every pixel, but image "
-                    f"{start + i} of the batch has negative pixels (min "
-                    f"{float(chunk[i].min()):g}); rescale the images to non-negative values "
-                    "or pass transform_sqrt=False")
-        feats, hist = _hog_chunk(
-            xp, chunk, orientations=orientations, cell=cell, block=block,
-            block_norm=block_norm, color=color, use_cv2=use_cv2,
-            transform_sqrt=transform_sqrt, scratch=scratch)
-        out[start:start + step] = feats
-        if visualize:
-            pictures[start:start + step] = _hog_images(xp, hist, (h, w), cell)
+        step = cache_chunk(h * w * dtype.itemsize, limit=step)
+    cpu = is_numpy_namespace(xp)
+
+    def run(share):
+        scratch = Scratch() if cpu else None
+        for start, stop in share:
+            part = images[start:stop]
+            chunk = (to_numpy(part) if cpu else xp.asarray(part)).astype(dtype, copy=False)
+            if transform_sqrt:
+                negative = to_numpy(xp.any((chunk < 0).reshape(len(chunk), -1), axis=1))
+                if negative.any():
+                    i = int(np.flatnonzero(negative)[0])
+                    raise ValueError(
+                        f"transform_sqrt=True takes the square root of every pixel, but image "
+                        f"{start + i} of the batch has negative pixels (min "
+                        f"{float(chunk[i].min()):g}); rescale the images to non-negative "
+                        "values or pass transform_sqrt=False")
+            feats, hist = _hog_chunk(
+                xp, chunk, orientations=orientations, cell=cell, block=block,
+                block_norm=block_norm, color=color, use_cv2=use_cv2,
+                transform_sqrt=transform_sqrt, scratch=scratch)
+            out[start:stop] = feats
+            if visualize:
+                pictures[start:stop] = _hog_images(xp, hist, (h, w), cell)
+
+    chunks = [(start, min(start + step, n)) for start in range(0, n, step)]
+    if cpu:
+        # the chunks are independent: one contiguous share per core (the first bad
+        # image of the batch is still the one reported, as shares are in order)
+        run_shares(chunks, run)
+    else:
+        run(chunks)
     if not feature_vector:
         nbr, nbc = h // cell[0] - block[0] + 1, w // cell[1] - block[1] + 1
         out = out.reshape(n, nbr, nbc, block[0], block[1], orientations)
