@@ -661,6 +661,14 @@ def _hog(images, *, orientations, pixels_per_cell, cells_per_block, block_norm,
 
 # --------------------------------------------------------------------------- transformer
 
+def _prepare_transform():
+    """The set-up of :meth:`HOGFeatures.transform` that no data changes: import OpenCV
+    (decoding, resizing, the CPU angles; ~50 ms). Done when the transformer is fitted
+    or loaded, so that the first transform costs what the later ones do."""
+    import cv2  # noqa: F401, PLC0415
+
+
+
 class HOGFeatures(TransformerMixin, BaseEstimator):
     """HOG descriptors of a column of images, as a scikit-learn transformer.
 
@@ -799,7 +807,13 @@ class HOGFeatures(TransformerMixin, BaseEstimator):
         size = _pair(self.image_size, "image_size")
         self.n_features_out_ = hog_length(size, self.orientations, self.pixels_per_cell,
                                           self.cells_per_block)
+        _prepare_transform()
         return self
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        if "n_features_out_" in state:  # a fitted transformer loaded to score
+            _prepare_transform()
 
     def _validate_column(self, X, *, reset):
         """``n_features_in_``/``feature_names_in_`` from a one-column DataFrame only.

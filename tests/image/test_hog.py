@@ -541,3 +541,35 @@ def test_float32_path_equals_float64_on_the_same_pixels(gray_batch, color_batch,
     r64 = hog(im32.astype(np.float64), **kw)
     assert r32.dtype == np.float32 and r64.dtype == np.float64
     np.testing.assert_allclose(r32, r64, rtol=0, atol=1e-5)
+
+
+def test_fit_and_loading_do_the_set_up_of_transform(tmp_path, monkeypatch):
+    """The first transform has no one-off set-up left: fitting (or loading a fitted
+    model, checked in a fresh interpreter) imports OpenCV, and a transform without a
+    progress bar never imports tqdm."""
+    import os
+    import subprocess
+    import sys
+
+    from mmfuse.image import _hog as hog_module
+
+    calls = []
+    monkeypatch.setattr(hog_module, "_prepare_transform", lambda: calls.append(1))
+    hf = HOGFeatures(image_size=(16, 16), progress=False).fit([np.zeros((8, 8))])
+    assert calls == [1]
+    monkeypatch.undo()
+    fitted = tmp_path / "hog.pkl"
+    fitted.write_bytes(pickle.dumps(hf))
+    code = f"""
+import pickle, sys
+import numpy as np
+import mmfuse.image
+assert "cv2" not in sys.modules and "tqdm" not in sys.modules
+hf = pickle.loads(open({str(fitted)!r}, "rb").read())
+assert "cv2" in sys.modules
+X = hf.transform([np.eye(8)])
+assert X.shape == (1, 36) and "tqdm" not in sys.modules
+"""
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={**os.environ, "TQDM_DISABLE": "1"})
+    assert run.returncode == 0, run.stderr
