@@ -305,8 +305,11 @@ def _normalize(xp, D, wnorm, contrast=None):
     return contrast
 
 
-def dense_sift_batch(images, *, step, patch_size, xp, smooth=True):
+def dense_sift_batch(images, *, step, patch_size, xp, smooth=True, use_cv2=None):
     """Dense SIFT of a batch ``(N, H, W)`` of float images in namespace ``xp``.
+
+    ``use_cv2`` (default: ``xp`` is NumPy) picks the NumPy/OpenCV path; False
+    runs the code written against ``xp`` (the GPU's) on any namespace.
 
     On the CPU the batch goes through in chunks of a few images whose
     temporaries stay in the core's cache, one thread per core, each chunk's
@@ -325,7 +328,7 @@ def dense_sift_batch(images, *, step, patch_size, xp, smooth=True):
     dtype = np.dtype(images.dtype)
     grid = _grid(H, W, int(step), int(patch_size), dtype.name)
     n_kp = len(grid.positions)
-    if xp is not np:
+    if not (xp is np if use_cv2 is None else use_cv2):
         O = _orientation_maps(images, smooth, xp)
         D = _pool(xp, O, xp.asarray(grid.Ky), xp.asarray(grid.KxT))
         del O

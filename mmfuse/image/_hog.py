@@ -539,7 +539,9 @@ def hog(images, orientations=9, pixels_per_cell=(8, 8), cells_per_block=(2, 2),
     The result is bit-reproducible on a given machine: the same batch gives the
     same bytes on every call, whatever the thread count or memory layout.
     The batch is processed in chunks of images bounded by the ``working_memory``
-    setting of :func:`mmfuse.config_context`.
+    setting of :func:`mmfuse.config_context`; on the CPU, in chunks of a few
+    images whose temporaries stay in the core's cache, shared among one thread
+    per core.
 
     References
     ----------
@@ -615,7 +617,8 @@ def _hog(images, *, orientations, pixels_per_cell, cells_per_block, block_norm,
     step = n_items_per_chunk(per_image, get_config()["working_memory"])
     if is_numpy_namespace(xp):
         # cache blocking: on the CPU each pass over a chunk stays in the core's cache
-        step = cache_chunk(h * w * dtype.itemsize, limit=step)
+        step = cache_chunk(h * w * (images.shape[3] if color else 1) * dtype.itemsize,
+                           limit=step)
     cpu = is_numpy_namespace(xp)
 
     def run(share):

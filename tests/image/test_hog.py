@@ -266,6 +266,20 @@ def test_float32_is_bit_reproducible(color):
         assert hog(images.copy(), **kw).tobytes() == first
 
 
+@pytest.mark.parametrize("color", [False, True])
+def test_result_does_not_depend_on_the_number_of_threads(color, monkeypatch):
+    """The CPU chunks are shared among one thread per core; the bytes stay the same."""
+    from mmfuse import _parallel
+
+    images = np.random.default_rng(3).random((70, 64, 64, 3) if color else (70, 64, 64))
+    kw = {"channel_axis": -1} if color else {}
+    results = []
+    for cores in (1, 2, 5):
+        monkeypatch.setattr(_parallel, "n_cores", lambda cores=cores: cores)
+        results.append(hog(images.astype(np.float32), **kw).tobytes())
+    assert results[0] == results[1] == results[2]
+
+
 def test_hog_is_the_function_after_its_module_is_imported():
     import mmfuse.image
     import mmfuse.image._hog  # noqa: F401  (must not shadow the exported function)
