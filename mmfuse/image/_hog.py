@@ -34,6 +34,8 @@ _EPS = 1e-5  # as scikit-image's _hog_normalize_block
 _EDGE_MARGIN_DEG = 0.05
 # float temporaries alive per pixel and channel while a chunk is processed
 _TEMPS_PER_PIXEL = 12
+# images per batch of HOGFeatures.transform on the CPU
+_CPU_BATCH = 64
 
 
 # --------------------------------------------------------------------------- validation
@@ -570,8 +572,12 @@ def hog(images, orientations=9, pixels_per_cell=(8, 8), cells_per_block=(2, 2),
 
 def _hog(images, *, orientations, pixels_per_cell, cells_per_block, block_norm,
          channel_axis, device, use_cv2=None, transform_sqrt=False, feature_vector=True,
-         visualize=False):
-    """:func:`hog` without the parameter validation (callers have validated)."""
+         visualize=False, out=None):
+    """:func:`hog` without the parameter validation (callers have validated).
+
+    ``out``: an optional ``(N, n_features)`` NumPy array of the features' dtype
+    to write them to (and return), for a NumPy batch with ``feature_vector``.
+    """
     orientations = int(orientations)
     cell = _pair(pixels_per_cell, "pixels_per_cell")
     block = _pair(cells_per_block, "cells_per_block")
@@ -611,7 +617,15 @@ def _hog(images, *, orientations, pixels_per_cell, cells_per_block, block_norm,
         use_cv2 = is_numpy_namespace(xp)
 
     n_features = hog_length((h, w), orientations, cell, block)
-    out = xp.empty((n, n_features), dtype=dtype)
+    given = out
+    if given is not None and (given.shape != (n, n_features) or given.dtype != dtype
+                              or not feature_vector or not is_numpy_namespace(in_xp)):
+        raise ValueError(f"out must be a NumPy {(n, n_features)} {dtype} array (feature "
+                         f"vectors of a NumPy batch); got {given.shape} {given.dtype}")
+    if given is not None and is_numpy_namespace(xp):
+        out = given
+    else:
+        out = xp.empty((n, n_features), dtype=dtype)
     pictures = xp.empty((n, h, w), dtype=dtype) if visualize else None
     per_image = h * w * (images.shape[3] if color else 1) * dtype.itemsize * _TEMPS_PER_PIXEL
     step = n_items_per_chunk(per_image, get_config()["working_memory"])
@@ -656,6 +670,9 @@ def _hog(images, *, orientations, pixels_per_cell, cells_per_block, block_norm,
     results = [out] if pictures is None else [out, pictures]
     if is_numpy_namespace(in_xp) and not is_numpy_namespace(xp):
         results = [to_numpy(r) for r in results]
+        if given is not None:
+            given[...] = results[0]
+            results[0] = given
     elif not is_numpy_namespace(in_xp) and is_numpy_namespace(xp):
         # a CuPy batch computed on the CPU goes back to the GPU
         results = [in_xp.asarray(r) for r in results]
@@ -664,12 +681,27 @@ def _hog(images, *, orientations, pixels_per_cell, cells_per_block, block_norm,
 
 # --------------------------------------------------------------------------- transformer
 
-def _prepare_transform():
-    """The set-up of :meth:`HOGFeatures.transform` that no data changes: import OpenCV
-    (decoding, resizing, the CPU angles; ~50 ms). Done when the transformer is fitted
-    or loaded, so that the first transform costs what the later ones do."""
+def _prepare_transform(estimator):
+    """The set-up of :meth:`HOGFeatures.transform` that no data changes.
+
+    Imports OpenCV (decoding, resizing, the CPU angles; ~50 ms) and, on the CPU,
+    runs one cache-sized chunk of blank images through :func:`hog` with the
+    estimator's geometry, which builds its index tables and brings the chunk's
+    scratch arrays into the process's memory (their first page faults cost a
+    first call ~10 %). Done when the transformer is fitted or loaded, so that
+    the first transform costs what the later ones do.
+    """
     import cv2  # noqa: F401, PLC0415
 
+    if not is_numpy_namespace(namespace_for(resolve_configured_device(estimator.device))):
+        return  # (on a GPU, CuPy compiles its kernels on their first use)
+    rows, cols = _pair(estimator.image_size, "image_size")
+    shape = (rows, cols, 3) if estimator.color else (rows, cols)
+    n = cache_chunk(math.prod(shape) * 4)
+    _hog(np.zeros((n,) + shape, dtype=np.float32), orientations=estimator.orientations,
+         pixels_per_cell=estimator.pixels_per_cell, cells_per_block=estimator.cells_per_block,
+         block_norm=estimator.block_norm, channel_axis=-1 if estimator.color else None,
+         device="cpu", transform_sqrt=estimator.transform_sqrt)
 
 
 class HOGFeatures(TransformerMixin, BaseEstimator):
@@ -810,13 +842,13 @@ class HOGFeatures(TransformerMixin, BaseEstimator):
         size = _pair(self.image_size, "image_size")
         self.n_features_out_ = hog_length(size, self.orientations, self.pixels_per_cell,
                                           self.cells_per_block)
-        _prepare_transform()
+        _prepare_transform(self)
         return self
 
     def __setstate__(self, state):
         super().__setstate__(state)
         if "n_features_out_" in state:  # a fitted transformer loaded to score
-            _prepare_transform()
+            _prepare_transform(self)
 
     def _validate_column(self, X, *, reset):
         """``n_features_in_``/``feature_names_in_`` from a one-column DataFrame only.
@@ -875,6 +907,10 @@ class HOGFeatures(TransformerMixin, BaseEstimator):
         per_item = size[0] * size[1] * channels * 4 * (_TEMPS_PER_PIXEL + 4)
         batch = n_items_per_chunk(per_item)
         device = resolve_configured_device(self.device)
+        if is_numpy_namespace(namespace_for(device)):
+            # the CPU kernel works in cache-sized chunks anyway: small batches keep the
+            # decoded images of a batch in memory the process already has
+            batch = min(batch, _CPU_BATCH)
         blank = []
         failed = np.zeros(n, dtype=bool)
         batches = iter_image_batches(X, batch_size=batch, n_jobs=self.n_jobs,
@@ -887,13 +923,19 @@ class HOGFeatures(TransformerMixin, BaseEstimator):
             failed[start:start + len(loaded.values)] = loaded.failed
             if ok.size == 0:
                 continue
-            images = np.stack([fit_to_size(loaded.values[i], size) for i in ok])
-            feats = to_numpy(_hog(
+            images = np.empty((ok.size,) + size + ((3,) if self.color else ()), np.float32)
+            for j, i in enumerate(ok):
+                images[j] = fit_to_size(loaded.values[i], size)
+            # the features of a batch without missing rows go straight to their rows
+            whole = ok.size == ok[-1] + 1
+            feats = _hog(
                 images, orientations=self.orientations, pixels_per_cell=self.pixels_per_cell,
                 cells_per_block=self.cells_per_block, block_norm=self.block_norm,
                 channel_axis=-1 if self.color else None, device=device,
-                transform_sqrt=self.transform_sqrt))
-            out[start + ok] = feats
+                transform_sqrt=self.transform_sqrt,
+                out=out[start:start + ok.size] if whole else None)
+            if not whole:
+                out[start + ok] = feats
             zero = ok[~feats.any(axis=1)]
             blank.extend(start + zero)
         if blank:

@@ -559,8 +559,8 @@ def test_float32_path_equals_float64_on_the_same_pixels(gray_batch, color_batch,
 
 def test_fit_and_loading_do_the_set_up_of_transform(tmp_path, monkeypatch):
     """The first transform has no one-off set-up left: fitting (or loading a fitted
-    model, checked in a fresh interpreter) imports OpenCV, and a transform without a
-    progress bar never imports tqdm."""
+    model, checked in a fresh interpreter) imports OpenCV and builds the index tables
+    of the geometry, and a transform without a progress bar never imports tqdm."""
     import os
     import subprocess
     import sys
@@ -568,9 +568,9 @@ def test_fit_and_loading_do_the_set_up_of_transform(tmp_path, monkeypatch):
     from mmfuse.image import _hog as hog_module
 
     calls = []
-    monkeypatch.setattr(hog_module, "_prepare_transform", lambda: calls.append(1))
+    monkeypatch.setattr(hog_module, "_prepare_transform", lambda est: calls.append(est))
     hf = HOGFeatures(image_size=(16, 16), progress=False).fit([np.zeros((8, 8))])
-    assert calls == [1]
+    assert calls == [hf]
     monkeypatch.undo()
     fitted = tmp_path / "hog.pkl"
     fitted.write_bytes(pickle.dumps(hf))
@@ -579,8 +579,10 @@ import pickle, sys
 import numpy as np
 import mmfuse.image
 assert "cv2" not in sys.modules and "tqdm" not in sys.modules
+from mmfuse.image import _hog
+assert _hog._slot_base.cache_info().currsize == 0
 hf = pickle.loads(open({str(fitted)!r}, "rb").read())
-assert "cv2" in sys.modules
+assert "cv2" in sys.modules and _hog._slot_base.cache_info().currsize == 1
 X = hf.transform([np.eye(8)])
 assert X.shape == (1, 36) and "tqdm" not in sys.modules
 """
