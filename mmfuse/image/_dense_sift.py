@@ -167,9 +167,9 @@ def _orientation_maps_cv2(images, smooth, scratch=None):
     frac = np.subtract(obin, o0f, out=obin)
     w1 = np.multiply(mag, frac, out=frac)
     w0 = np.subtract(mag, w1, out=mag)
-    O = scratch("maps", (H, N, N_ORI, W), dtype)
-    O.fill(0)
-    flat = O.reshape(-1)
+    maps = scratch("maps", (H, N, N_ORI, W), dtype)
+    maps.fill(0)
+    flat = maps.reshape(-1)
     base = _pixel_base(H, N, W)
     # plane of the lower bin (an angle that rounds to 2π is bin 8 = bin 0), then the upper
     o = scratch("bin", shape, base.dtype)
@@ -183,7 +183,7 @@ def _orientation_maps_cv2(images, smooth, scratch=None):
     idx = np.multiply(o, W, out=idx)
     idx += base
     flat[idx.reshape(-1)] = w1.reshape(-1)
-    return O
+    return maps
 
 
 def _interior_differences(img, dx, dy):
@@ -272,16 +272,16 @@ def _grid(H, W, step, patch_size, dtype_name):
     return grid
 
 
-def _pool(xp, O, Ky, KxT, out=None, pooled=None):
+def _pool(xp, maps, Ky, KxT, out=None, pooled=None):
     """Spatial bins of the orientation maps ``O`` ``(H, n, 8, W)``: ``Ky · O · Kxᵀ``.
 
     Returns ``(n, ny * nx, 128)`` in OpenCV's layout (row bin, column bin,
     orientation), written to ``out`` when given; ``pooled`` is an optional
     ``(4 ny * n * 8, 4 nx)`` array for the intermediate products.
     """
-    H, n, _, W = O.shape
+    H, n, _, W = maps.shape
     ny, nx = Ky.shape[0] // N_BINS, KxT.shape[1] // N_BINS
-    P = Ky @ O.reshape(H, n * N_ORI * W)  # (4*ny, n*8*W)
+    P = Ky @ maps.reshape(H, n * N_ORI * W)  # (4*ny, n*8*W)
     P = xp.matmul(P.reshape(N_BINS * ny * n * N_ORI, W), KxT, out=pooled)  # (4ny*n*8, 4nx)
     P = xp.transpose(P.reshape(N_BINS, ny, n, N_ORI, N_BINS, nx), (2, 1, 5, 0, 4, 3))
     if out is None:
@@ -329,9 +329,9 @@ def dense_sift_batch(images, *, step, patch_size, xp, smooth=True, use_cv2=None)
     grid = _grid(H, W, int(step), int(patch_size), dtype.name)
     n_kp = len(grid.positions)
     if not (xp is np if use_cv2 is None else use_cv2):
-        O = _orientation_maps(images, smooth, xp)
-        D = _pool(xp, O, xp.asarray(grid.Ky), xp.asarray(grid.KxT))
-        del O
+        maps = _orientation_maps(images, smooth, xp)
+        D = _pool(xp, maps, xp.asarray(grid.Ky), xp.asarray(grid.KxT))
+        del maps
         contrast = _normalize(xp, D, xp.asarray(grid.wnorm))
         return D, contrast, grid.positions.copy()
     D = np.empty((N, n_kp, N_BINS * N_BINS * N_ORI), dtype=dtype)
@@ -342,10 +342,10 @@ def dense_sift_batch(images, *, step, patch_size, xp, smooth=True, use_cv2=None)
     def run(share):
         scratch = Scratch()
         for s, e in share:
-            O = _orientation_maps_cv2(images[s:e], smooth, scratch)
+            maps = _orientation_maps_cv2(images[s:e], smooth, scratch)
             pooled = scratch("pooled", (len(grid.Ky) * (e - s) * N_ORI, grid.KxT.shape[1]),
                              dtype)
-            _pool(np, O, grid.Ky, grid.KxT, out=D[s:e], pooled=pooled)
+            _pool(np, maps, grid.Ky, grid.KxT, out=D[s:e], pooled=pooled)
             _normalize(np, D[s:e], grid.wnorm, contrast=contrast[s:e])
 
     # one contiguous share of the chunks per core, each product on one BLAS thread

@@ -84,7 +84,8 @@ def test_another_nltk_version_falls_back_to_nltk(monkeypatch, caplog):
     _nltk._LOGGED.discard("treebank")
     try:
         tok = TreebankWordTokenizer()
-        assert tok.fallback_reason == "the installed NLTK's Treebank rules differ from mmfuse's copy"
+        assert tok.fallback_reason == ("the installed NLTK's Treebank rules differ from "
+                                       "mmfuse's copy")
         assert tok("Don't stop.") == NLTK.tokenize("Don't stop.")
         assert "uses NLTK's own (slower) Treebank tokenizer" in caplog.text
     finally:
