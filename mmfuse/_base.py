@@ -193,7 +193,7 @@ def progress_bar(iterable=None, *, total=None, desc=None, progress=None, unit="i
         return _NoBar(iterable)
     from tqdm.auto import tqdm  # noqa: PLC0415
 
-    return tqdm(iterable, total=total, desc=desc, unit=unit, leave=False)
+    return tqdm(iterable, total=total, desc=desc, unit=unit, disable=False, leave=False)
 
 
 def check_no_failed_reference(loaded: LoadedColumn, *, column=None):
