@@ -160,12 +160,40 @@ def load_items(X, loader, *, default_column=None, n_jobs=None, **kwargs):
     return loaded, column
 
 
+class _NoBar:
+    """What :func:`progress_bar` returns when the bar is off: the iterable, and no-op
+    ``update``/``close``/``set_postfix_str`` (importing tqdm costs 30-200 ms, which a
+    first call without a bar should not pay)."""
+
+    def __init__(self, iterable):
+        self.iterable = iterable
+
+    def __iter__(self):
+        return iter(() if self.iterable is None else self.iterable)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def update(self, n=1):
+        pass
+
+    def close(self):
+        pass
+
+    def set_postfix_str(self, s="", refresh=True):
+        pass
+
+
 def progress_bar(iterable=None, *, total=None, desc=None, progress=None, unit="it"):
     """A tqdm bar that is off unless ``progress`` (or the config/TTY) says otherwise."""
+    if not show_progress(progress):
+        return _NoBar(iterable)
     from tqdm.auto import tqdm  # noqa: PLC0415
 
-    return tqdm(iterable, total=total, desc=desc, unit=unit,
-                disable=not show_progress(progress), leave=False)
+    return tqdm(iterable, total=total, desc=desc, unit=unit, disable=False, leave=False)
 
 
 def check_no_failed_reference(loaded: LoadedColumn, *, column=None):

@@ -15,11 +15,8 @@ into :class:`FastSVC` without refitting::
 
 from __future__ import annotations
 
-import contextlib
 import contextvars
 import copy as _copy
-import functools
-import threading
 import types
 import weakref
 
@@ -33,6 +30,8 @@ from sklearn.utils.multiclass import _ovr_decision_function
 from sklearn.utils.validation import _num_samples, check_is_fitted
 
 from ._backend import is_numpy_namespace, namespace_for, resolve_device, to_numpy
+from ._parallel import n_cores as _n_cores
+from ._parallel import single_threaded_blas as _single_threaded_blas
 from ._config import get_config, resolve_configured_device
 
 __all__ = ["FastSVC", "to_fast_svc"]
@@ -256,43 +255,6 @@ def _ovo_decision_values(svc, X, finish=None, tail=None):
             for f in futures:
                 f.result()
     return out
-
-
-@functools.lru_cache(maxsize=1)
-def _n_cores():
-    """Cores this process may use (joblib reads cgroup quotas and affinity; once)."""
-    from joblib import cpu_count  # noqa: PLC0415
-
-    return max(1, cpu_count())
-
-
-_BLAS = {"lock": threading.Lock(), "users": 0, "limiter": None, "controller": None}
-
-
-@contextlib.contextmanager
-def _single_threaded_blas():
-    """BLAS on one thread while any FastSVC computes (concurrent callers share one limit).
-
-    :func:`threadpoolctl.threadpool_limits` is process-wide: two overlapping
-    ``with`` blocks in two threads would restore each other's limits in the
-    wrong order, so the first caller sets the limit and the last one restores it.
-    """
-    with _BLAS["lock"]:
-        if _BLAS["users"] == 0:
-            if _BLAS["controller"] is None:
-                from threadpoolctl import ThreadpoolController  # noqa: PLC0415
-
-                _BLAS["controller"] = ThreadpoolController()
-            _BLAS["limiter"] = _BLAS["controller"].limit(limits=1, user_api="blas")
-        _BLAS["users"] += 1
-    try:
-        yield
-    finally:
-        with _BLAS["lock"]:
-            _BLAS["users"] -= 1
-            if _BLAS["users"] == 0:
-                _BLAS["limiter"].restore_original_limits()
-                _BLAS["limiter"] = None
 
 
 # --------------------------------------------------------------------------- decisions

@@ -23,13 +23,17 @@ image:
 
 from __future__ import annotations
 
+import functools
 import math
 from numbers import Real
+from typing import NamedTuple
 
 import numpy as np
 
 from .._compat import Interval
+from .._parallel import run_shares
 from .._validation import validate_params
+from ._batch import Scratch, cache_chunk
 
 __all__ = ["OPENCV_SIGMA", "dense_sift_batch", "grid_positions", "opencv_keypoint_size"]
 
@@ -143,40 +147,99 @@ def _orientation_maps(images, smooth, xp):
     return mag[:, :, None] * xp.maximum(0, 1 - dist)
 
 
-def _orientation_maps_cv2(images, smooth):
-    """NumPy/OpenCV fast path of :func:`_orientation_maps` (same values)."""
+def _orientation_maps_cv2(images, smooth, scratch=None):
+    """NumPy/OpenCV fast path of :func:`_orientation_maps` (same values).
+
+    Each image is blurred by ``cv2.sepFilter2D`` straight into the ``(H, N, W)``
+    layout, magnitudes and angles come from ``cv2.cartToPolar`` (OpenCV's SIFT
+    uses the same fast ``atan2``), and each pixel's two weights are written into
+    their two orientation planes by index (the other six stay zero) instead of
+    being compared against every plane. ``scratch`` (:class:`Scratch`) holds
+    reusable temporaries; the result is then one of them.
+    """
     import cv2  # noqa: PLC0415
 
+    if scratch is None:
+        scratch = Scratch()
     N, H, W = images.shape
-    stack = np.ascontiguousarray(np.transpose(images, (1, 2, 0)))  # (H, W, N) channels
+    dtype = images.dtype
+    img = scratch("image", (H, N, W), dtype)
     if smooth and H > 1 and W > 1:
-        k = _gaussian_kernel(OPENCV_SIGMA).astype(np.float32)
-        parts = [cv2.sepFilter2D(np.ascontiguousarray(stack[:, :, i:i + 128]), -1, k, k,
-                                 borderType=cv2.BORDER_REFLECT_101)
-                 for i in range(0, N, 128)]  # sepFilter2D: <= 128 channels
-        parts = [p[:, :, None] if p.ndim == 2 else p for p in parts]
-        stack = np.concatenate(parts, axis=2) if len(parts) > 1 else parts[0]
-    img = np.ascontiguousarray(np.transpose(stack, (0, 2, 1)))  # (H, N, W)
-    dx = np.zeros_like(img)
-    dy = np.zeros_like(img)
+        k = _gaussian_kernel(OPENCV_SIGMA).astype(dtype)
+        for i in range(N):
+            cv2.sepFilter2D(images[i], -1, k, k, dst=img[:, i, :],
+                            borderType=cv2.BORDER_REFLECT_101)
+    else:
+        np.copyto(img, np.transpose(images, (1, 0, 2)))
+    shape = (H, N * W)
+    dx = scratch("dx", shape, dtype)
+    dy = scratch("dy", shape, dtype)
+    _interior_differences(img, dx, dy)
+    mag, ang = cv2.cartToPolar(dx, dy, scratch("magnitude", shape, dtype),
+                               scratch("angle", shape, dtype))
+    obin = ang
+    obin *= dtype.type(N_ORI / (2 * np.pi))  # [0, 8]
+    o0f = np.floor(obin, out=dx)
+    frac = np.subtract(obin, o0f, out=obin)
+    w1 = np.multiply(mag, frac, out=frac)
+    w0 = np.subtract(mag, w1, out=mag)
+    maps = scratch("maps", (H, N, N_ORI, W), dtype)
+    maps.fill(0)
+    flat = maps.reshape(-1)
+    base = _pixel_base(H, N, W)
+    # plane of the lower bin (an angle that rounds to 2π is bin 8 = bin 0), then the upper
+    o = scratch("bin", shape, base.dtype)
+    np.copyto(o, o0f, casting="unsafe")
+    o &= N_ORI - 1
+    idx = np.multiply(o, W, out=scratch("index", shape, base.dtype))
+    idx += base
+    flat[idx.reshape(-1)] = w0.reshape(-1)
+    o += 1
+    o &= N_ORI - 1
+    idx = np.multiply(o, W, out=idx)
+    idx += base
+    flat[idx.reshape(-1)] = w1.reshape(-1)
+    return maps
+
+
+def _interior_differences(img, dx, dy):
+    """OpenCV's SIFT gradients of ``img`` laid out ``(H, N, W)``, into ``(H, N*W)`` arrays.
+
+    ``dx = I[r, c+1] - I[r, c-1]``, ``dy = I[r-1, c] - I[r+1, c]``; zero on the
+    one-pixel border of every image. Each is one contiguous subtraction over the
+    flattened batch; the differences that straddle two images or rows land on
+    the border and are zeroed.
+    """
+    H, N, W = img.shape
+    flat = img.reshape(-1)
+    fx, fy = dx.reshape(-1), dy.reshape(-1)
+    row = N * W
     if H >= 3 and W >= 3:
-        dx[1:-1, :, 1:-1] = img[1:-1, :, 2:] - img[1:-1, :, :-2]
-        dy[1:-1, :, 1:-1] = img[:-2, :, 1:-1] - img[2:, :, 1:-1]
-    mag, ang = cv2.cartToPolar(dx.reshape(H, -1), dy.reshape(H, -1))
-    mag = mag.reshape(H, N, W)
-    obin = ang.reshape(H, N, W) * np.float32(N_ORI / (2 * np.pi))
-    o0 = np.floor(obin)
-    w1 = mag * (obin - o0)
-    w0 = mag - w1
-    o0 = o0.astype(np.int8)
-    o0[o0 >= N_ORI] = 0  # angle 2π rounds onto bin 0
-    o1 = o0 + 1
-    o1[o1 == N_ORI] = 0
-    O = np.empty((H, N, N_ORI, W), dtype=images.dtype)
-    for k in range(N_ORI):
-        np.multiply(w0, o0 == k, out=O[:, :, k])
-        O[:, :, k] += w1 * (o1 == k)
-    return O
+        np.subtract(flat[2:], flat[:-2], out=fx[1:-1])
+        np.subtract(flat[:-2 * row], flat[2 * row:], out=fy[row:-row])
+        for d in (dx, dy):
+            d[0] = 0
+            d[-1] = 0
+            planes = d.reshape(H, N, W)
+            planes[:, :, 0] = 0
+            planes[:, :, -1] = 0
+    else:
+        dx.fill(0)
+        dy.fill(0)
+
+
+@functools.lru_cache(maxsize=8)
+def _pixel_base(H, N, W):
+    """``(H, N*W)`` intp: flat index in the ``(H, N, 8, W)`` maps of each pixel's plane 0.
+
+    Depends on the geometry only, so it is built once per shape (read-only).
+    """
+    r = np.arange(H)[:, None, None]
+    i = np.arange(N)[None, :, None]
+    c = np.arange(W)[None, None, :]
+    base = ((r * N + i) * N_ORI * W + c).reshape(H, N * W).astype(np.intp)
+    base.flags.writeable = False
+    return base
 
 
 def _pooling_matrix(length, centres, patch_size, dtype):
@@ -192,8 +255,81 @@ def _pooling_matrix(length, centres, patch_size, dtype):
     return np.concatenate(rows, axis=0).astype(dtype)  # (4n, L), bin-major
 
 
-def dense_sift_batch(images, *, step, patch_size, xp, smooth=True):
+class _Grid(NamedTuple):
+    """What a dense SIFT of one image shape needs besides the pixels (read-only NumPy)."""
+
+    ys: np.ndarray         # (ny,) row centres
+    xs: np.ndarray         # (nx,) column centres
+    Ky: np.ndarray         # (4 ny, H) row pooling weights
+    KxT: np.ndarray        # (W, 4 nx) column pooling weights, transposed
+    wnorm: np.ndarray      # (ny * nx,) norm of each descriptor's spatial weights
+    positions: np.ndarray  # (ny * nx, 2) int64 (y, x) centres
+
+
+@functools.lru_cache(maxsize=16)
+def _grid(H, W, step, patch_size, dtype_name):
+    """The grid, its pooling matrices and weight norms, built once per geometry."""
+    dtype = np.dtype(dtype_name)
+    ys = grid_positions(H, step, patch_size)
+    xs = grid_positions(W, step, patch_size)
+    Ky64 = _pooling_matrix(H, ys, patch_size, np.float64)
+    Kx64 = _pooling_matrix(W, xs, patch_size, np.float64)
+    ny, nx = len(ys), len(xs)
+    # the norm of the spatial weights of one descriptor (same for every grid cell
+    # up to image-border truncation; take the interior value)
+    uy = Ky64.reshape(N_BINS, ny, H).sum(axis=2)
+    ux = Kx64.reshape(N_BINS, nx, W).sum(axis=2)
+    wnorm = np.sqrt((uy ** 2).sum(axis=0))[:, None] * np.sqrt((ux ** 2).sum(axis=0))[None, :]
+    yy, xx = np.meshgrid(ys, xs, indexing="ij")
+    grid = _Grid(ys, xs, Ky64.astype(dtype), np.ascontiguousarray(Kx64.T.astype(dtype)),
+                 wnorm.reshape(-1).astype(dtype), np.stack([yy.ravel(), xx.ravel()], axis=1))
+    for a in grid:
+        a.flags.writeable = False
+    return grid
+
+
+def _pool(xp, maps, Ky, KxT, out=None, pooled=None):
+    """Spatial bins of the orientation maps ``O`` ``(H, n, 8, W)``: ``Ky · O · Kxᵀ``.
+
+    Returns ``(n, ny * nx, 128)`` in OpenCV's layout (row bin, column bin,
+    orientation), written to ``out`` when given; ``pooled`` is an optional
+    ``(4 ny * n * 8, 4 nx)`` array for the intermediate products.
+    """
+    H, n, _, W = maps.shape
+    ny, nx = Ky.shape[0] // N_BINS, KxT.shape[1] // N_BINS
+    P = Ky @ maps.reshape(H, n * N_ORI * W)  # (4*ny, n*8*W)
+    P = xp.matmul(P.reshape(N_BINS * ny * n * N_ORI, W), KxT, out=pooled)  # (4ny*n*8, 4nx)
+    P = xp.transpose(P.reshape(N_BINS, ny, n, N_ORI, N_BINS, nx), (2, 1, 5, 0, 4, 3))
+    if out is None:
+        return P.reshape(n, ny * nx, N_BINS * N_BINS * N_ORI)
+    out.reshape(n, ny, nx, N_BINS, N_BINS, N_ORI)[...] = P
+    return out
+
+
+def _normalize(xp, D, wnorm, contrast=None):
+    """Normalise the raw descriptors ``D`` ``(n, K, 128)`` in place; return the contrast.
+
+    L2-normalise, clip at 0.2, L2-normalise again (zero stays zero). The
+    contrast is the raw norm divided by ``wnorm``, the norm of the spatial weights.
+    """
+    tiny = D.dtype.type(1e-12)
+    norm = xp.sqrt(xp.sum(D * D, axis=2))
+    contrast = xp.divide(norm, wnorm, out=contrast)
+    D /= xp.maximum(norm, tiny)[..., None]
+    xp.minimum(D, D.dtype.type(_CLIP), out=D)
+    D /= xp.maximum(xp.sqrt(xp.sum(D * D, axis=2, keepdims=True)), tiny)
+    return contrast
+
+
+def dense_sift_batch(images, *, step, patch_size, xp, smooth=True, use_cv2=None):
     """Dense SIFT of a batch ``(N, H, W)`` of float images in namespace ``xp``.
+
+    ``use_cv2`` (default: ``xp`` is NumPy) picks the NumPy/OpenCV path; False
+    runs the code written against ``xp`` (the GPU's) on any namespace.
+
+    On the CPU the batch goes through in chunks of a few images whose
+    temporaries stay in the core's cache, one thread per core, each chunk's
+    products on one BLAS thread; the result does not depend on the threads.
 
     Returns
     -------
@@ -205,34 +341,29 @@ def dense_sift_batch(images, *, step, patch_size, xp, smooth=True):
     positions : (n_rows * n_cols, 2) int64 NumPy array of ``(y, x)`` centres.
     """
     N, H, W = images.shape
-    dtype = images.dtype
-    if xp is np:
-        O = _orientation_maps_cv2(images, smooth)
-    else:
-        O = _orientation_maps(images, smooth, xp)
-    ys = grid_positions(H, step, patch_size)
-    xs = grid_positions(W, step, patch_size)
-    Ky_np = _pooling_matrix(H, ys, patch_size, np.float64)
-    Kx_np = _pooling_matrix(W, xs, patch_size, np.float64)
-    Ky = xp.asarray(Ky_np.astype(dtype))
-    KxT = xp.asarray(Kx_np.T.astype(dtype).copy())
-    ny, nx = len(ys), len(xs)
-    P = Ky @ O.reshape(H, N * N_ORI * W)  # (4*ny, N*8*W)
-    del O
-    P = P.reshape(N_BINS * ny * N * N_ORI, W) @ KxT  # (4*ny*N*8, 4*nx)
-    P = P.reshape(N_BINS, ny, N, N_ORI, N_BINS, nx)
-    P = xp.transpose(P, (2, 1, 5, 0, 4, 3)).reshape(N, ny * nx, N_BINS * N_BINS * N_ORI)
-    norm = xp.sqrt((P * P).sum(axis=2, keepdims=True))
-    # the norm of the spatial weights of one descriptor (same for every grid cell
-    # up to image-border truncation; take the interior value)
-    uy = Ky_np.reshape(N_BINS, ny, H).sum(axis=2)
-    ux = Kx_np.reshape(N_BINS, nx, W).sum(axis=2)
-    wnorm = np.sqrt((uy ** 2).sum(axis=0))[:, None] * np.sqrt((ux ** 2).sum(axis=0))[None, :]
-    contrast = norm[..., 0] / xp.asarray(wnorm.reshape(-1).astype(dtype))
-    tiny = dtype.type(1e-12) if hasattr(dtype, "type") else 1e-12
-    D = P / xp.maximum(norm, tiny)
-    D = xp.minimum(D, _CLIP)
-    D = D / xp.maximum(xp.sqrt((D * D).sum(axis=2, keepdims=True)), tiny)
-    yy, xx = np.meshgrid(ys, xs, indexing="ij")
-    positions = np.stack([yy.ravel(), xx.ravel()], axis=1)
-    return D, contrast, positions
+    dtype = np.dtype(images.dtype)
+    grid = _grid(H, W, int(step), int(patch_size), dtype.name)
+    n_kp = len(grid.positions)
+    if not (xp is np if use_cv2 is None else use_cv2):
+        maps = _orientation_maps(images, smooth, xp)
+        D = _pool(xp, maps, xp.asarray(grid.Ky), xp.asarray(grid.KxT))
+        del maps
+        contrast = _normalize(xp, D, xp.asarray(grid.wnorm))
+        return D, contrast, grid.positions.copy()
+    D = np.empty((N, n_kp, N_BINS * N_BINS * N_ORI), dtype=dtype)
+    contrast = np.empty((N, n_kp), dtype=dtype)
+    # the orientation maps, 8 planes per image, are the largest array of a chunk
+    step_n = cache_chunk(N_ORI * H * W * dtype.itemsize // 4, limit=N)
+
+    def run(share):
+        scratch = Scratch()
+        for s, e in share:
+            maps = _orientation_maps_cv2(images[s:e], smooth, scratch)
+            pooled = scratch("pooled", (len(grid.Ky) * (e - s) * N_ORI, grid.KxT.shape[1]),
+                             dtype)
+            _pool(np, maps, grid.Ky, grid.KxT, out=D[s:e], pooled=pooled)
+            _normalize(np, D[s:e], grid.wnorm, contrast=contrast[s:e])
+
+    # one contiguous share of the chunks per core, each product on one BLAS thread
+    run_shares([(s, min(s + step_n, N)) for s in range(0, N, step_n)], run, single_blas=True)
+    return D, contrast, grid.positions.copy()

@@ -21,8 +21,9 @@ from .._compat import (DEVICE_CONSTRAINT, Interval, Options, PairInterval, StrOp
 from .._config import get_config, resolve_configured_device
 from .._validation import validate_params
 from .._base import drop_failed_rows, screen_column, strict_loading, warn_rows
+from .._parallel import run_shares
 from ..io import load_image
-from ._batch import iter_image_batches, n_items_per_chunk
+from ._batch import Scratch, cache_chunk, iter_image_batches, n_items_per_chunk
 
 __all__ = ["HOGFeatures", "hog"]
 
@@ -33,6 +34,8 @@ _EPS = 1e-5  # as scikit-image's _hog_normalize_block
 _EDGE_MARGIN_DEG = 0.05
 # float temporaries alive per pixel and channel while a chunk is processed
 _TEMPS_PER_PIXEL = 12
+# images per batch of HOGFeatures.transform on the CPU
+_CPU_BATCH = 64
 
 
 # --------------------------------------------------------------------------- validation
@@ -70,22 +73,34 @@ def hog_length(image_shape, orientations=9, pixels_per_cell=(8, 8), cells_per_bl
 
 # --------------------------------------------------------------------------- stages
 
-def _gradients(xp, img):
+def _gradients(xp, img, out=None):
     """Central differences along rows and columns, zero on the first/last row/column.
 
     Exactly scikit-image's ``_hog_channel_gradient`` applied to every image (and
-    channel) of the batch ``img`` of shape ``(N, H, W[, C])``.
+    channel) of the batch ``img`` of shape ``(N, H, W[, C])``; ``out`` is an
+    optional pair of arrays of that shape to write the two gradients to.
     """
-    g_row = xp.empty_like(img)
-    g_col = xp.empty_like(img)
+    g_row, g_col = out if out is not None else (xp.empty_like(img), xp.empty_like(img))
+    n, h, w = img.shape[:3]
+    if img.flags.c_contiguous and g_row.flags.c_contiguous and g_col.flags.c_contiguous:
+        # one contiguous pass each over the flattened batch (the fastest kind); the
+        # differences that straddle two rows or two images are zeroed after
+        step = math.prod(img.shape[2:])  # one row
+        flat, fr, fc = img.reshape(-1), g_row.reshape(-1), g_col.reshape(-1)
+        if h > 2:
+            xp.subtract(flat[2 * step:], flat[:-2 * step], out=fr[step:-step])
+        if w > 2:
+            inner = step // w  # channels
+            xp.subtract(flat[2 * inner:], flat[:-2 * inner], out=fc[inner:-inner])
+    else:
+        if h > 2:
+            xp.subtract(img[:, 2:], img[:, :-2], out=g_row[:, 1:-1])
+        if w > 2:
+            xp.subtract(img[:, :, 2:], img[:, :, :-2], out=g_col[:, :, 1:-1])
     g_row[:, 0] = 0
     g_row[:, -1] = 0
     g_col[:, :, 0] = 0
     g_col[:, :, -1] = 0
-    if img.shape[1] > 2:
-        xp.subtract(img[:, 2:], img[:, :-2], out=g_row[:, 1:-1])
-    if img.shape[2] > 2:
-        xp.subtract(img[:, :, 2:], img[:, :, :-2], out=g_col[:, :, 1:-1])
     return g_row, g_col
 
 
@@ -148,7 +163,7 @@ def _cell_histograms_xp(xp, g_row, g_col, n_cells, cell, orientations):
     return hist / (cr * cc)
 
 
-def _magnitude_cpu(gr, gc):
+def _magnitude_cpu(gr, gc, out=None, scratch=None):
     """Gradient magnitude for the CPU path: ``hypot`` in float64, ``sqrt(r*r + c*c)`` in float32.
 
     In float32 the three NumPy passes (element-wise, correctly rounded, no fused
@@ -156,86 +171,147 @@ def _magnitude_cpu(gr, gc):
     call, whatever the arrays' memory alignment or the thread count; OpenCV's
     ``cv2.magnitude`` does not (its SIMD and scalar paths round differently, so
     repeated calls on the same image differed by up to 3e-8). The result is
-    within one float32 ulp of ``hypot``.
+    within one float32 ulp of ``hypot``. ``out`` and ``scratch`` are optional
+    arrays of ``gr``'s shape to compute in.
     """
     if gr.dtype != np.float32:
-        return np.hypot(gr, gc)
-    out = np.multiply(gr, gr)
-    out += gc * gc
+        return np.hypot(gr, gc, out=out)
+    out = np.multiply(gr, gr, out=out)
+    out += np.multiply(gc, gc, out=scratch)
     return np.sqrt(out, out=out)
 
 
-def _cell_histograms_cv2(g_row, g_col, n_cells, cell, orientations):
+@functools.lru_cache(maxsize=8)
+def _slot_base(n, rows, cols, cell, slots):
+    """``(n * rows * cols,)`` int32 (intp if needed): the first histogram slot of
+    every pixel's cell.
+
+    Pixel ``(i, r, c)`` votes into slot ``base + bin`` of a flat array of
+    ``n * n_cells_row * n_cells_col * slots`` slots. The table depends on the
+    geometry only, so it is built once and shared by every call (a chunk of
+    ``m < n`` images uses its first ``m * rows * cols`` entries). Read-only.
+    """
+    (cr, cc) = cell
+    ncr, ncc = rows // cr, cols // cc
+    cell_of = (np.arange(rows) // cr)[:, None] * ncc + (np.arange(cols) // cc)[None, :]
+    base = ((np.arange(n)[:, None, None] * (ncr * ncc) + cell_of[None]) * slots).ravel()
+    if base[-1] + slots <= np.iinfo(np.int32).max:
+        base = base.astype(np.int32)  # int32 passes are twice as fast
+    base.flags.writeable = False
+    return base
+
+
+def _cell_histograms_cv2(g_row, g_col, n_cells, cell, orientations, scratch=None):
     """The same histograms on the CPU: OpenCV angles and one scatter-add pass.
 
     ``cv2.phase`` gives every angle to ~0.01 degree (SIMD); pixels within
     0.05 degree of a bin edge are re-binned with scikit-image's exact formula,
-    so the bins equal scikit-image's. Every pixel's vote is then added to its
-    ``(image, cell, bin)`` slot by one unbuffered ``np.add.at`` pass; pixels in
-    no bin go to a discarded extra slot.
+    so the bins equal scikit-image's. Every pixel's vote is added to its
+    ``(image, cell, signed bin)`` slot by one unbuffered ``np.add.at`` pass over
+    ``2 * orientations + 2`` slots per cell: the angle over [0, 360) degrees in
+    bin units, 360 degrees, and "no bin"; the two halves of the circle are then
+    added into the unsigned bins, which spares two passes over the pixels.
     """
     import cv2  # noqa: PLC0415
 
+    if scratch is None:
+        scratch = Scratch()
     n = g_row.shape[0]
     (ncr, ncc), (cr, cc) = n_cells, cell
     rows, cols = ncr * cr, ncc * cc
-    gr = np.ascontiguousarray(g_row[:, :rows, :cols]).reshape(n * rows, cols)
-    gc = np.ascontiguousarray(g_col[:, :rows, :cols]).reshape(n * rows, cols)
-    magnitude = _magnitude_cpu(gr, gc)
-    scale = orientations / 180.0
-    t = cv2.phase(gc, gr, angleInDegrees=True)  # [0, 360]
-    t *= scale                                  # in bin units, [0, 2 * orientations]
-    # unsigned orientation: subtract `orientations` bins from angles >= 180 degrees
-    # (values at exactly 180 are near an edge and re-binned below)
-    _, fold = cv2.threshold(t, orientations - 0.5, orientations, cv2.THRESH_BINARY)
-    t = cv2.subtract(t, fold)                   # [0, orientations]
-    q = t.astype(np.intp)                       # floor, as t >= 0
-    t -= q                                      # fractional part: distance to an edge
-    margin = _EDGE_MARGIN_DEG * scale
+    dtype = g_row.dtype
+    shape = (n * rows, cols)
+    if g_row.shape[1:] == (rows, cols) and g_row.flags.c_contiguous:
+        gr, gc = g_row.reshape(shape), g_col.reshape(shape)
+    else:  # drop the pixels beyond the last whole cell
+        gr, gc = scratch("crop_row", shape, dtype), scratch("crop_col", shape, dtype)
+        np.copyto(gr.reshape(n, rows, cols), g_row[:, :rows, :cols])
+        np.copyto(gc.reshape(n, rows, cols), g_col[:, :rows, :cols])
+    magnitude = _magnitude_cpu(gr, gc, out=scratch("magnitude", shape, dtype),
+                               scratch=scratch("tmp", shape, dtype))
+    t = cv2.phase(gc, gr, scratch("angle", shape, dtype), angleInDegrees=True)  # [0, 360]
+    t *= dtype.type(orientations / 180.0)       # in bin units, [0, 2 * orientations]
+    whole = np.floor(t, out=scratch("tmp", shape, dtype))
+    slots = 2 * orientations + 2                # signed bins, 360 degrees, no bin
+    base = _slot_base(*_chunk_key(n), rows, cols, cell, slots)[:n * rows * cols]
+    q = scratch("slot", shape, base.dtype)
+    np.copyto(q, whole, casting="unsafe")       # the signed bin
+    # pixels within the margin of an edge: |frac - 1/2| > 1/2 - margin
+    frac = np.subtract(t, whole, out=t)
+    frac -= dtype.type(0.5)
+    np.abs(frac, out=frac)
+    margin = _EDGE_MARGIN_DEG * orientations / 180.0
+    near = np.flatnonzero(np.greater(frac, dtype.type(0.5 - margin),
+                                     out=scratch("near", shape, np.bool_)))
     # (a zero row gradient is an angle of exactly 0 or 180 degrees: bin 0, no refinement)
-    near = np.flatnonzero((((t < margin) | (t > 1 - margin)) & (gr != 0)).ravel())
-    del t, fold
-    approx_near = q.ravel()[near]
-    slots = orientations + 1                    # the last slot collects "no bin"
-    # slot index of every pixel: (image, cell row, cell col) * slots + bin
-    cell_of = ((np.arange(rows) // cr)[:, None] * ncc + (np.arange(cols) // cc)[None, :])
-    q = q.reshape(n, rows, cols)
-    q += (cell_of * slots)[None]
-    q += (np.arange(n, dtype=np.intp) * (ncr * ncc * slots))[:, None, None]
+    near = near[gr.ravel()[near] != 0]
     q = q.ravel()
+    q += base
     if near.size:
         exact = _exact_bins(np, gr.ravel()[near], gc.ravel()[near], orientations, np.float64)
-        q[near] += exact - approx_near
-    hist = np.zeros(n * ncr * ncc * slots, dtype=gr.dtype)
+        exact[exact == orientations] = slots - 1  # no bin (float64 angles that round to 180)
+        q[near] = base[near] + exact
+    hist = np.zeros(n * ncr * ncc * slots, dtype=dtype)
     np.add.at(hist, q, magnitude.ravel())
-    hist = hist.reshape(n, ncr, ncc, slots)[..., :orientations]
-    return hist / hist.dtype.type(cr * cc)
+    hist = hist.reshape(n, ncr, ncc, slots)
+    out = hist[..., :orientations] + hist[..., orientations:2 * orientations]
+    out[..., 0] += hist[..., 2 * orientations]  # 360 degrees is bin 0
+    out /= dtype.type(cr * cc)
+    return out
+
+
+def _chunk_key(n):
+    """Round a chunk's image count up to a power of two, so that :func:`_slot_base`
+    tables are shared by chunks and calls of nearby sizes."""
+    return (1 << max(0, (n - 1).bit_length()),)
 
 
 def _normalize_blocks(xp, hist, block, block_norm):
-    """Overlapping blocks of cells, each normalised as scikit-image does (eps=1e-5)."""
+    """Overlapping blocks of cells, each normalised as scikit-image does (eps=1e-5).
+
+    The block norms are summed from per-cell sums (each cell is shared by up to
+    ``b_row * b_col`` blocks) and every cell histogram is divided straight into
+    its place in the output, so the blocks are never gathered first.
+    """
     n, ncr, ncc, n_or = hist.shape
     br, bc = block
     nbr, nbc = ncr - br + 1, ncc - bc + 1
-    parts = [hist[:, i:i + nbr, j:j + nbc] for i in range(br) for j in range(bc)]
-    blocks = xp.stack(parts, axis=3).reshape(n, nbr, nbc, br * bc * n_or)
-    eps = hist.dtype.type(_EPS)
-    if block_norm in ("L1", "L1-sqrt"):
-        out = blocks / (xp.sum(xp.abs(blocks), axis=-1, keepdims=True) + eps)
-        if block_norm == "L1-sqrt":
-            out = xp.sqrt(out)
+    dtype = hist.dtype
+    eps = dtype.type(_EPS)
+    l1 = block_norm in ("L1", "L1-sqrt")
+    # the histograms are sums of magnitudes, so |h| = h
+    per_cell = xp.sum(hist, axis=-1) if l1 else xp.sum(hist * hist, axis=-1)
+    total = per_cell[:, :nbr, :nbc].copy()
+    for i in range(br):
+        for j in range(bc):
+            if i or j:
+                total += per_cell[:, i:i + nbr, j:j + nbc]
+    if l1:
+        total += eps
     else:
-        out = blocks / xp.sqrt(xp.sum(blocks ** 2, axis=-1, keepdims=True) + eps ** 2)
-        if block_norm == "L2-Hys":
-            out = xp.minimum(out, hist.dtype.type(0.2))
-            out = out / xp.sqrt(xp.sum(out ** 2, axis=-1, keepdims=True) + eps ** 2)
+        total += eps * eps
+        xp.sqrt(total, out=total)
+    total = total[..., None]
+    out = xp.empty((n, nbr, nbc, br, bc, n_or), dtype=dtype)
+    for i in range(br):
+        for j in range(bc):
+            xp.divide(hist[:, i:i + nbr, j:j + nbc], total, out=out[:, :, :, i, j])
+    out = out.reshape(n, nbr, nbc, br * bc * n_or)
+    if block_norm == "L1-sqrt":
+        xp.sqrt(out, out=out)
+    elif block_norm == "L2-Hys":
+        xp.minimum(out, dtype.type(0.2), out=out)
+        out /= xp.sqrt(xp.sum(out * out, axis=-1, keepdims=True) + eps * eps)
     return out.reshape(n, -1)
 
 
 def _hog_chunk(xp, chunk, *, orientations, cell, block, block_norm, color, use_cv2,
-               transform_sqrt=False):
+               transform_sqrt=False, scratch=None):
     """``(features, cell histograms)``: ``(n, n_features)`` and
-    ``(n, n_cells_row, n_cells_col, orientations)``."""
+    ``(n, n_cells_row, n_cells_col, orientations)``.
+
+    ``scratch`` (:class:`~mmfuse.image._batch.Scratch`, NumPy only) holds reusable temporaries.
+    """
     if transform_sqrt:
         chunk = xp.sqrt(chunk)
     if color:
@@ -245,10 +321,14 @@ def _hog_chunk(xp, chunk, *, orientations, cell, block, block_norm, color, use_c
         g_row, g_col = _dominant_channel(xp, g_row.reshape(n, c, h, w),
                                          g_col.reshape(n, c, h, w))
     else:
-        g_row, g_col = _gradients(xp, chunk)
+        out = None
+        if scratch is not None:
+            out = (scratch("g_row", chunk.shape, chunk.dtype),
+                   scratch("g_col", chunk.shape, chunk.dtype))
+        g_row, g_col = _gradients(xp, chunk, out=out)
     n_cells = (chunk.shape[1] // cell[0], chunk.shape[2] // cell[1])
     if use_cv2:
-        hist = _cell_histograms_cv2(g_row, g_col, n_cells, cell, orientations)
+        hist = _cell_histograms_cv2(g_row, g_col, n_cells, cell, orientations, scratch)
     else:
         hist = _cell_histograms_xp(xp, g_row, g_col, n_cells, cell, orientations)
     return _normalize_blocks(xp, hist, block, block_norm), hist
@@ -461,7 +541,9 @@ def hog(images, orientations=9, pixels_per_cell=(8, 8), cells_per_block=(2, 2),
     The result is bit-reproducible on a given machine: the same batch gives the
     same bytes on every call, whatever the thread count or memory layout.
     The batch is processed in chunks of images bounded by the ``working_memory``
-    setting of :func:`mmfuse.config_context`.
+    setting of :func:`mmfuse.config_context`; on the CPU, in chunks of a few
+    images whose temporaries stay in the core's cache, shared among one thread
+    per core.
 
     References
     ----------
@@ -490,8 +572,12 @@ def hog(images, orientations=9, pixels_per_cell=(8, 8), cells_per_block=(2, 2),
 
 def _hog(images, *, orientations, pixels_per_cell, cells_per_block, block_norm,
          channel_axis, device, use_cv2=None, transform_sqrt=False, feature_vector=True,
-         visualize=False):
-    """:func:`hog` without the parameter validation (callers have validated)."""
+         visualize=False, out=None):
+    """:func:`hog` without the parameter validation (callers have validated).
+
+    ``out``: an optional ``(N, n_features)`` NumPy array of the features' dtype
+    to write them to (and return), for a NumPy batch with ``feature_vector``.
+    """
     orientations = int(orientations)
     cell = _pair(pixels_per_cell, "pixels_per_cell")
     block = _pair(cells_per_block, "cells_per_block")
@@ -531,36 +617,62 @@ def _hog(images, *, orientations, pixels_per_cell, cells_per_block, block_norm,
         use_cv2 = is_numpy_namespace(xp)
 
     n_features = hog_length((h, w), orientations, cell, block)
-    out = xp.empty((n, n_features), dtype=dtype)
+    given = out
+    if given is not None and (given.shape != (n, n_features) or given.dtype != dtype
+                              or not feature_vector or not is_numpy_namespace(in_xp)):
+        raise ValueError(f"out must be a NumPy {(n, n_features)} {dtype} array (feature "
+                         f"vectors of a NumPy batch); got {given.shape} {given.dtype}")
+    if given is not None and is_numpy_namespace(xp):
+        out = given
+    else:
+        out = xp.empty((n, n_features), dtype=dtype)
     pictures = xp.empty((n, h, w), dtype=dtype) if visualize else None
     per_image = h * w * (images.shape[3] if color else 1) * dtype.itemsize * _TEMPS_PER_PIXEL
     step = n_items_per_chunk(per_image, get_config()["working_memory"])
-    for start in range(0, n, step):
-        part = images[start:start + step]
-        chunk = (to_numpy(part) if is_numpy_namespace(xp) else xp.asarray(part)).astype(
-            dtype, copy=False)
-        if transform_sqrt:
-            negative = to_numpy(xp.any((chunk < 0).reshape(len(chunk), -1), axis=1))
-            if negative.any():
-                i = int(np.flatnonzero(negative)[0])
-                raise ValueError(
-                    f"transform_sqrt=True takes the square root of every pixel, but image "
-                    f"{start + i} of the batch has negative pixels (min "
-                    f"{float(chunk[i].min()):g}); rescale the images to non-negative values "
-                    "or pass transform_sqrt=False")
-        feats, hist = _hog_chunk(
-            xp, chunk, orientations=orientations, cell=cell, block=block,
-            block_norm=block_norm, color=color, use_cv2=use_cv2,
-            transform_sqrt=transform_sqrt)
-        out[start:start + step] = feats
-        if visualize:
-            pictures[start:start + step] = _hog_images(xp, hist, (h, w), cell)
+    if is_numpy_namespace(xp):
+        # cache blocking: on the CPU each pass over a chunk stays in the core's cache
+        step = cache_chunk(h * w * (images.shape[3] if color else 1) * dtype.itemsize,
+                           limit=step)
+    cpu = is_numpy_namespace(xp)
+
+    def run(share):
+        scratch = Scratch() if cpu else None
+        for start, stop in share:
+            part = images[start:stop]
+            chunk = (to_numpy(part) if cpu else xp.asarray(part)).astype(dtype, copy=False)
+            if transform_sqrt:
+                negative = to_numpy(xp.any((chunk < 0).reshape(len(chunk), -1), axis=1))
+                if negative.any():
+                    i = int(np.flatnonzero(negative)[0])
+                    raise ValueError(
+                        f"transform_sqrt=True takes the square root of every pixel, but image "
+                        f"{start + i} of the batch has negative pixels (min "
+                        f"{float(chunk[i].min()):g}); rescale the images to non-negative "
+                        "values or pass transform_sqrt=False")
+            feats, hist = _hog_chunk(
+                xp, chunk, orientations=orientations, cell=cell, block=block,
+                block_norm=block_norm, color=color, use_cv2=use_cv2,
+                transform_sqrt=transform_sqrt, scratch=scratch)
+            out[start:stop] = feats
+            if visualize:
+                pictures[start:stop] = _hog_images(xp, hist, (h, w), cell)
+
+    chunks = [(start, min(start + step, n)) for start in range(0, n, step)]
+    if cpu:
+        # the chunks are independent: one contiguous share per core (the first bad
+        # image of the batch is still the one reported, as shares are in order)
+        run_shares(chunks, run)
+    else:
+        run(chunks)
     if not feature_vector:
         nbr, nbc = h // cell[0] - block[0] + 1, w // cell[1] - block[1] + 1
         out = out.reshape(n, nbr, nbc, block[0], block[1], orientations)
     results = [out] if pictures is None else [out, pictures]
     if is_numpy_namespace(in_xp) and not is_numpy_namespace(xp):
         results = [to_numpy(r) for r in results]
+        if given is not None:
+            given[...] = results[0]
+            results[0] = given
     elif not is_numpy_namespace(in_xp) and is_numpy_namespace(xp):
         # a CuPy batch computed on the CPU goes back to the GPU
         results = [in_xp.asarray(r) for r in results]
@@ -568,6 +680,29 @@ def _hog(images, *, orientations, pixels_per_cell, cells_per_block, block_norm,
 
 
 # --------------------------------------------------------------------------- transformer
+
+def _prepare_transform(estimator):
+    """The set-up of :meth:`HOGFeatures.transform` that no data changes.
+
+    Imports OpenCV (decoding, resizing, the CPU angles; ~50 ms) and, on the CPU,
+    runs one cache-sized chunk of blank images through :func:`hog` with the
+    estimator's geometry, which builds its index tables and brings the chunk's
+    scratch arrays into the process's memory (their first page faults cost a
+    first call ~10 %). Done when the transformer is fitted or loaded, so that
+    the first transform costs what the later ones do.
+    """
+    import cv2  # noqa: F401, PLC0415
+
+    if not is_numpy_namespace(namespace_for(resolve_configured_device(estimator.device))):
+        return  # (on a GPU, CuPy compiles its kernels on their first use)
+    rows, cols = _pair(estimator.image_size, "image_size")
+    shape = (rows, cols, 3) if estimator.color else (rows, cols)
+    n = cache_chunk(math.prod(shape) * 4)
+    _hog(np.zeros((n,) + shape, dtype=np.float32), orientations=estimator.orientations,
+         pixels_per_cell=estimator.pixels_per_cell, cells_per_block=estimator.cells_per_block,
+         block_norm=estimator.block_norm, channel_axis=-1 if estimator.color else None,
+         device="cpu", transform_sqrt=estimator.transform_sqrt)
+
 
 class HOGFeatures(TransformerMixin, BaseEstimator):
     """HOG descriptors of a column of images, as a scikit-learn transformer.
@@ -707,7 +842,13 @@ class HOGFeatures(TransformerMixin, BaseEstimator):
         size = _pair(self.image_size, "image_size")
         self.n_features_out_ = hog_length(size, self.orientations, self.pixels_per_cell,
                                           self.cells_per_block)
+        _prepare_transform(self)
         return self
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        if "n_features_out_" in state:  # a fitted transformer loaded to score
+            _prepare_transform(self)
 
     def _validate_column(self, X, *, reset):
         """``n_features_in_``/``feature_names_in_`` from a one-column DataFrame only.
@@ -766,6 +907,10 @@ class HOGFeatures(TransformerMixin, BaseEstimator):
         per_item = size[0] * size[1] * channels * 4 * (_TEMPS_PER_PIXEL + 4)
         batch = n_items_per_chunk(per_item)
         device = resolve_configured_device(self.device)
+        if is_numpy_namespace(namespace_for(device)):
+            # the CPU kernel works in cache-sized chunks anyway: small batches keep the
+            # decoded images of a batch in memory the process already has
+            batch = min(batch, _CPU_BATCH)
         blank = []
         failed = np.zeros(n, dtype=bool)
         batches = iter_image_batches(X, batch_size=batch, n_jobs=self.n_jobs,
@@ -778,13 +923,19 @@ class HOGFeatures(TransformerMixin, BaseEstimator):
             failed[start:start + len(loaded.values)] = loaded.failed
             if ok.size == 0:
                 continue
-            images = np.stack([fit_to_size(loaded.values[i], size) for i in ok])
-            feats = to_numpy(_hog(
+            images = np.empty((ok.size,) + size + ((3,) if self.color else ()), np.float32)
+            for j, i in enumerate(ok):
+                images[j] = fit_to_size(loaded.values[i], size)
+            # the features of a batch without missing rows go straight to their rows
+            whole = ok.size == ok[-1] + 1
+            feats = _hog(
                 images, orientations=self.orientations, pixels_per_cell=self.pixels_per_cell,
                 cells_per_block=self.cells_per_block, block_norm=self.block_norm,
                 channel_axis=-1 if self.color else None, device=device,
-                transform_sqrt=self.transform_sqrt))
-            out[start + ok] = feats
+                transform_sqrt=self.transform_sqrt,
+                out=out[start:start + ok.size] if whole else None)
+            if not whole:
+                out[start + ok] = feats
             zero = ok[~feats.any(axis=1)]
             blank.extend(start + zero)
         if blank:

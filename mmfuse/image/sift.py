@@ -47,8 +47,11 @@ def dense_sift(images, step=8, patch_size=16, device=None, *, smooth=True):
 
     Descriptors are Lowe's [1]_ 4×4×8 histograms of gradient orientation
     (Gaussian window of σ = half the patch, trilinear interpolation, clipped
-    at 0.2 and renormalised), computed for the whole batch at once with two
-    matrix products per orientation channel, in NumPy or CuPy.
+    at 0.2 and renormalised), computed for a whole batch with two matrix
+    products over the orientation maps, in NumPy or CuPy. On the CPU the batch
+    goes through in chunks of a few images whose temporaries stay in the core's
+    cache, one thread per core (each product on one BLAS thread); the result
+    does not depend on the number of threads.
 
     Parameters
     ----------

@@ -266,6 +266,20 @@ def test_float32_is_bit_reproducible(color):
         assert hog(images.copy(), **kw).tobytes() == first
 
 
+@pytest.mark.parametrize("color", [False, True])
+def test_result_does_not_depend_on_the_number_of_threads(color, monkeypatch):
+    """The CPU chunks are shared among one thread per core; the bytes stay the same."""
+    from mmfuse import _parallel
+
+    images = np.random.default_rng(3).random((70, 64, 64, 3) if color else (70, 64, 64))
+    kw = {"channel_axis": -1} if color else {}
+    results = []
+    for cores in (1, 2, 5):
+        monkeypatch.setattr(_parallel, "n_cores", lambda cores=cores: cores)
+        results.append(hog(images.astype(np.float32), **kw).tobytes())
+    assert results[0] == results[1] == results[2]
+
+
 def test_hog_is_the_function_after_its_module_is_imported():
     import mmfuse.image
     import mmfuse.image._hog  # noqa: F401  (must not shadow the exported function)
@@ -541,3 +555,37 @@ def test_float32_path_equals_float64_on_the_same_pixels(gray_batch, color_batch,
     r64 = hog(im32.astype(np.float64), **kw)
     assert r32.dtype == np.float32 and r64.dtype == np.float64
     np.testing.assert_allclose(r32, r64, rtol=0, atol=1e-5)
+
+
+def test_fit_and_loading_do_the_set_up_of_transform(tmp_path, monkeypatch):
+    """The first transform has no one-off set-up left: fitting (or loading a fitted
+    model, checked in a fresh interpreter) imports OpenCV and builds the index tables
+    of the geometry, and a transform without a progress bar never imports tqdm."""
+    import os
+    import subprocess
+    import sys
+
+    from mmfuse.image import _hog as hog_module
+
+    calls = []
+    monkeypatch.setattr(hog_module, "_prepare_transform", lambda est: calls.append(est))
+    hf = HOGFeatures(image_size=(16, 16), progress=False).fit([np.zeros((8, 8))])
+    assert calls == [hf]
+    monkeypatch.undo()
+    fitted = tmp_path / "hog.pkl"
+    fitted.write_bytes(pickle.dumps(hf))
+    code = f"""
+import pickle, sys
+import numpy as np
+import mmfuse.image
+assert "cv2" not in sys.modules and "tqdm" not in sys.modules
+from mmfuse.image import _hog
+assert _hog._slot_base.cache_info().currsize == 0
+hf = pickle.loads(open({str(fitted)!r}, "rb").read())
+assert "cv2" in sys.modules and _hog._slot_base.cache_info().currsize == 1
+X = hf.transform([np.eye(8)])
+assert X.shape == (1, 36) and "tqdm" not in sys.modules
+"""
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={**os.environ, "TQDM_DISABLE": "1"})
+    assert run.returncode == 0, run.stderr

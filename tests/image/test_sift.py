@@ -96,6 +96,24 @@ def test_numpy_fast_path_equals_the_generic_namespace_path(rng):
                                _orientation_maps(many, True, np), atol=2e-4)
 
 
+def test_numpy_path_descriptors_equal_the_generic_path_and_ignore_threads(rng, monkeypatch):
+    """The CPU path (chunks, threads, scattered orientation maps) gives the descriptors
+    of the code the GPU runs, and the same bytes whatever the number of threads."""
+    from mmfuse import _parallel
+    from mmfuse.image._dense_sift import dense_sift_batch
+
+    imgs = rng.random((37, 40, 52)).astype(np.float32)
+    kw = dict(step=6, patch_size=12, xp=np)
+    D, contrast, pos = dense_sift_batch(imgs, **kw)
+    Dg, contrast_g, pos_g = dense_sift_batch(imgs, **kw, use_cv2=False)
+    np.testing.assert_array_equal(pos, pos_g)
+    np.testing.assert_allclose(D, Dg, atol=2e-4)
+    np.testing.assert_allclose(contrast, contrast_g, rtol=2e-4)
+    for cores in (1, 3):
+        monkeypatch.setattr(_parallel, "n_cores", lambda cores=cores: cores)
+        assert dense_sift_batch(imgs, **kw)[0].tobytes() == D.tobytes()
+
+
 def test_dense_sift_rotated_gradient_moves_orientation_bins():
     """A horizontal ramp votes for orientation bin 0, a vertical (upward) one for bin 2."""
     ramp = np.tile(np.linspace(0, 1, 48, dtype=np.float32), (48, 1))
