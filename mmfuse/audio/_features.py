@@ -107,6 +107,15 @@ class MFCCFeatures(TransformerMixin, BaseEstimator):
         Number of equal time segments whose mean cepstra are appended; 0 for none.
     delta_width : int, default=9
         Odd window length of the delta filter, as librosa's ``width``.
+    vtlp_alpha : float, default=1.0
+        Vocal-tract-length perturbation warp factor [4]_: the power spectrum's
+        frequency axis is warped by ``f -> vtlp_alpha * f`` (piecewise linear,
+        fixing 0 and ``sr / 2``; :func:`mmfuse.audio._spectral.vtlp_warp`) before
+        the mel filter bank, i.e. the bank's triangles are read at the warped
+        frequencies. 1 is librosa's bank. A fixed factor applies to every clip, in
+        ``fit`` and ``transform`` alike; for training-time augmentation over a
+        range of factors, as in the paper, wrap the extractor in
+        :class:`mmfuse.audio.VTLPAugmentedClassifier`.
     device : {'auto', 'cpu', 'cuda'}, default='auto'
         Where the spectral math runs; None uses the configured device.
     n_jobs : int or None, default=None
@@ -156,6 +165,9 @@ class MFCCFeatures(TransformerMixin, BaseEstimator):
     .. [3] Furui, S. (1986). Speaker-independent isolated word recognition using
        dynamic features of speech spectrum. *IEEE Transactions on Acoustics,
        Speech, and Signal Processing*, 34(1), 52-59. https://doi.org/10.1109/TASSP.1986.1164788
+    .. [4] Jaitly, N., & Hinton, G. E. (2013). Vocal tract length perturbation (VTLP)
+       improves speech recognition. *ICML Workshop on Deep Learning for Audio,
+       Speech and Language Processing*.
 
     Examples
     --------
@@ -182,6 +194,7 @@ class MFCCFeatures(TransformerMixin, BaseEstimator):
         "cmvn": [StrOptions({"mean", "meanvar"}), None],
         "n_segments": [Interval(Integral, 0, None, closed="left")],
         "delta_width": [Interval(Integral, 3, None, closed="left")],
+        "vtlp_alpha": [Interval(Real, 0, None, closed="neither")],
         "device": [StrOptions({"auto", "cpu", "cuda"}), None],
         "n_jobs": [Integral, None],
         "progress": ["boolean", None],
@@ -190,7 +203,7 @@ class MFCCFeatures(TransformerMixin, BaseEstimator):
     def __init__(self, *, sr=16000, n_mfcc=20, n_fft=512, hop_length=160, n_mels=40,
                  deltas=2, stats=("mean", "std"), max_duration=None, loudness="peak",
                  top_db=50.0, trim_db=25.0, cmvn="meanvar", n_segments=6, delta_width=9,
-                 device="auto", n_jobs=None, progress=None):
+                 vtlp_alpha=1.0, device="auto", n_jobs=None, progress=None):
         self.sr = sr
         self.n_mfcc = n_mfcc
         self.n_fft = n_fft
@@ -205,6 +218,7 @@ class MFCCFeatures(TransformerMixin, BaseEstimator):
         self.cmvn = cmvn
         self.n_segments = n_segments
         self.delta_width = delta_width
+        self.vtlp_alpha = vtlp_alpha
         self.device = device
         self.n_jobs = n_jobs
         self.progress = progress
@@ -360,7 +374,7 @@ class MFCCFeatures(TransformerMixin, BaseEstimator):
         cep, n_valid, db = mfcc_batch(
             xp, y, n_samples, sr=self.sr, n_mfcc=self.n_mfcc, n_fft=self.n_fft,
             hop_length=self.hop_length, n_mels=self.n_mels, fmin=0.0, fmax=None, lifter=0,
-            center=True, top_db=float(self.top_db))
+            center=True, top_db=float(self.top_db), vtlp_alpha=float(self.vtlp_alpha))
         cep = xp.moveaxis(cep, -1, -2)  # (n, n_mfcc, T)
         n, _, t_len = cep.shape
         start, stop = np.zeros(n, dtype=np.int64), np.asarray(n_valid, dtype=np.int64)

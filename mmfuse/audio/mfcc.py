@@ -37,17 +37,18 @@ def _check_params(sr, n_mfcc, n_fft, hop_length, n_mels, fmin, fmax, lifter):
 
 
 def mfcc_batch(xp, y, n_samples, *, sr, n_mfcc, n_fft, hop_length, n_mels, fmin, fmax,
-               lifter, center=True, top_db=sp.TOP_DB):
+               lifter, center=True, top_db=sp.TOP_DB, vtlp_alpha=1.0):
     """MFCCs of a zero-padded batch ``y`` ``(n, T)`` whose clip ``i`` has ``n_samples[i]`` samples.
 
     Returns ``(cepstra (n, n_frames, n_mfcc), n_valid (n,), log_mel (n, n_frames, n_mels))``,
     cepstra and log-mel in float64 (see :func:`~mmfuse.audio._spectral.log_mel`);
-    frames ``>= n_valid[i]`` of clip ``i`` come from the padding only.
+    frames ``>= n_valid[i]`` of clip ``i`` come from the padding only. ``vtlp_alpha``
+    warps the mel filter bank (:func:`~mmfuse.audio._spectral.mel_basis`).
     """
     n_valid = sp.frame_count(n_samples, n_fft, hop_length, center)
     power = sp.power_spectrogram(xp, y, n_fft=n_fft, hop_length=hop_length, center=center)
     db = sp.log_mel(xp, power, n_valid, sr=sr, n_fft=n_fft, n_mels=n_mels, fmin=fmin,
-                    fmax=fmax, top_db=top_db)
+                    fmax=fmax, top_db=top_db, vtlp_alpha=vtlp_alpha)
     return sp.mfcc_from_log_mel(xp, db, n_mfcc=n_mfcc, lifter=lifter), n_valid, db
 
 
