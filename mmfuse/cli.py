@@ -191,7 +191,10 @@ def _cmd_train(args) -> int:
     from mmfuse.pipelines import build_recipe, load_recipe  # noqa: PLC0415
 
     recipe = load_recipe(args.recipe)
-    model = build_recipe(recipe, _parse_params(args.param))
+    params = _parse_params(args.param)
+    if args.seed is not None:
+        params["random_state"] = args.seed
+    model = build_recipe(recipe, params)
     frame = load_manifest(args.data, require_label=True)
     cols = [c for c in frame.attrs["modalities"]]
     train = frame[frame["split"] == "train"] if "split" in frame.columns else frame
@@ -199,6 +202,8 @@ def _cmd_train(args) -> int:
     X, y = train[cols], train["label"].to_numpy()
     info = {"recipe": args.recipe, "params": _parse_params(args.param),
             "n_train": int(len(train))}
+    if args.seed is not None:
+        info["seed"] = args.seed
     t0 = time.perf_counter()
     if args.grid:
         from sklearn.model_selection import GridSearchCV  # noqa: PLC0415
@@ -254,7 +259,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("train", help="fit a recipe on a manifest and save the model")
     p.add_argument("--recipe", required=True,
                    help="a recipe name from mmfuse.pipelines (av_digits, fashion, sms_spam, "
-                        "trimodal) or a path to a .py file with build() and PARAM_GRID")
+                        "spoken_digits, trimodal) or a path to a .py file with build() and "
+                        "PARAM_GRID")
     p.add_argument("--data", required=True, metavar="MANIFEST", help="manifest CSV with "
                    "modality columns and label (rows with split == 'test' are held out)")
     p.add_argument("--out", required=True, metavar="MODEL", help="model file to write")
@@ -263,6 +269,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--param", action="append", metavar="KEY=VALUE",
                    help="recipe parameter (build() keyword or nested set_params key)")
     p.add_argument("--n-jobs", type=int, default=None)
+    p.add_argument("--seed", type=int, default=None, metavar="N",
+                   help="random_state passed to the recipe's build(), which seeds every "
+                        "stochastic step (default: the recipe's own, 0)")
     p.set_defaults(func=_cmd_train)
 
     p = sub.add_parser("score", help="batch-score a manifest with a saved model",

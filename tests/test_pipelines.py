@@ -23,9 +23,11 @@ def test_recipe_has_build_grid_and_columns(name):
 
 def test_build_recipe_splits_build_kwargs_from_nested_params():
     recipe = load_recipe("trimodal")
-    model = build_recipe(recipe, {"fusion": "early", "strategy": "tensor", "clf__C": 3.0})
+    model = build_recipe(recipe, {"fusion": "early", "strategy": "tensor",
+                                  "clf__estimator__C": 3.0, "random_state": 5})
     assert model.get_params()["fuse__strategy"] == "tensor"
-    assert model.get_params()["clf__C"] == 3.0
+    assert model.get_params()["clf__estimator__C"] == 3.0
+    assert model.get_params()["clf__cv"].random_state == 5
 
 
 def test_load_recipe_from_path_and_errors(tmp_path):

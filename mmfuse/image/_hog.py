@@ -161,7 +161,9 @@ def _cell_histograms_cv2(g_row, g_col, n_cells, cell, orientations):
     rows, cols = ncr * cr, ncc * cc
     gr = np.ascontiguousarray(g_row[:, :rows, :cols]).reshape(n * rows, cols)
     gc = np.ascontiguousarray(g_col[:, :rows, :cols]).reshape(n * rows, cols)
-    magnitude = cv2.magnitude(gc, gr) if gr.dtype == np.float32 else np.hypot(gr, gc)
+    # not cv2.magnitude: its SIMD body and scalar tail round differently, so a pixel's
+    # magnitude (last bit) depended on the array's memory alignment and runs differed
+    magnitude = np.sqrt(gr * gr + gc * gc) if gr.dtype == np.float32 else np.hypot(gr, gc)
     scale = orientations / 180.0
     t = cv2.phase(gc, gr, angleInDegrees=True)  # [0, 360]
     t *= scale                                  # in bin units, [0, 2 * orientations]
