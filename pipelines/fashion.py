@@ -28,6 +28,7 @@ from pathlib import Path
 
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import Normalizer, StandardScaler
 from sklearn.svm import LinearSVC
 
 from mmfuse.fusion import FeatureFusion
@@ -77,6 +78,15 @@ def _image_blocks(image, random_state):
     if len(encodings) == 1:
         return [("image", make[encodings[0]](), COLUMNS["image"])]
     return [(f"image_{e}", make[e](), COLUMNS["image"]) for e in encodings]
+
+
+def _normaliser(block_norm, extractor):
+    """The per-block normalisation of early fusion as a late-fusion member's step."""
+    if block_norm == "l2":
+        return Normalizer()
+    if block_norm == "standard":
+        return StandardScaler(with_mean=not isinstance(extractor, TfidfText))
+    return "passthrough"
 
 
 def _classifier(kind, C, random_state):
@@ -134,12 +144,10 @@ def build(*, fusion="early", rule="mean", modalities=("image", "text"), image="h
                              block_norm=block_norm, missing="mean", memory=memory)
         return Pipeline([("fuse", fuse), ("clf", clf)])
     if fusion == "late":
-        members = []
-        for name, est, col in blocks:
-            one = FeatureFusion([(name, est, col)], block_norm=block_norm, memory=memory)
-            members.append((name, Pipeline([("fuse", one),
-                                            ("clf", _classifier(classifier, C, random_state))]),
-                            col))
+        members = [(name, Pipeline([("features", est), ("norm", _normaliser(block_norm, est)),
+                                    ("clf", _classifier(classifier, C, random_state))],
+                                   memory=memory), col)
+                   for name, est, col in blocks]
         return late_classifier(members, rule=rule)
     raise ValueError(f"fusion must be 'early' or 'late'; got {fusion!r}")
 

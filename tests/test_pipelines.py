@@ -80,6 +80,11 @@ def test_fashion_recipe_masks_category_words_and_fits():
                       "text": ["red cotton" if v else "blue denim" for v in y]})
     model = fashion.build(random_state=0).fit(X, y)
     assert model.score(X, y) == 1.0
+    late = fashion.build(fusion="late", random_state=0).fit(X, y)
+    assert late.score(X, y) == 1.0
+    np.testing.assert_allclose(late.predict_proba(X).sum(axis=1), 1.0)
+    with pytest.raises(ValueError, match="image must be one of"):
+        fashion.build(image="surf")
 
 
 def test_fashion_load_data_masks(shared_datasets):
