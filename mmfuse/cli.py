@@ -447,6 +447,13 @@ def _cmd_train(args) -> int:
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     _check_param_keys(recipe, params)
+    if args.seed is not None:
+        import inspect  # noqa: PLC0415
+
+        if "random_state" not in inspect.signature(recipe.build).parameters:
+            raise UsageError(f"--seed: recipe {args.recipe!r} has no random_state in its "
+                             "build(); pass the seed as a --param of that recipe instead")
+        params["random_state"] = args.seed
     model = build_recipe(recipe, params)
     if args.device:  # the saved model follows the device of wherever it is loaded
         from mmfuse._config import follow_configured_device  # noqa: PLC0415
@@ -460,6 +467,8 @@ def _cmd_train(args) -> int:
     train, test = _split(args, frame)
     X, y = train[cols], train["label"].to_numpy()
     info = {"recipe": args.recipe, "params": params, "n_train": int(len(train))}
+    if args.seed is not None:
+        info["seed"] = args.seed
     with _context(args), _warnings_with_ids(frame):
         try:
             _train(args, say, recipe, model, X, y, test, cols, info)
@@ -613,7 +622,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("train", help="fit a recipe on a manifest and save the model")
     p.add_argument("--recipe", required=True,
                    help="a recipe name from mmfuse.pipelines (av_digits, fashion, sms_spam, "
-                        "trimodal) or a path to a .py file with build() and PARAM_GRID")
+                        "spoken_digits, trimodal) or a path to a .py file with build() and "
+                        "PARAM_GRID")
     p.add_argument("--data", required=True, metavar="MANIFEST", help="manifest CSV with "
                    "modality columns and label (rows with split == 'test' are held out)")
     p.add_argument("--out", required=True, metavar="MODEL", help="model file to write")
@@ -625,6 +635,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--param", action="append", metavar="KEY=VALUE",
                    help="recipe parameter (build() keyword or nested set_params key)")
     p.add_argument("--n-jobs", type=int, default=None)
+    p.add_argument("--seed", type=int, default=None, metavar="N",
+                   help="random_state passed to the recipe's build(), which seeds every "
+                        "stochastic step (default: the recipe's own, 0)")
     _common_options(p)
     p.set_defaults(func=_cmd_train)
 

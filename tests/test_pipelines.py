@@ -23,9 +23,11 @@ def test_recipe_has_build_grid_and_columns(name):
 
 def test_build_recipe_splits_build_kwargs_from_nested_params():
     recipe = load_recipe("trimodal")
-    model = build_recipe(recipe, {"fusion": "early", "strategy": "tensor", "clf__C": 3.0})
+    model = build_recipe(recipe, {"fusion": "early", "strategy": "tensor",
+                                  "clf__estimator__C": 3.0, "random_state": 5})
     assert model.get_params()["fuse__strategy"] == "tensor"
-    assert model.get_params()["clf__C"] == 3.0
+    assert model.get_params()["clf__estimator__C"] == 3.0
+    assert model.get_params()["clf__cv"].random_state == 5
 
 
 def test_load_recipe_from_path_and_errors(tmp_path):
@@ -78,6 +80,11 @@ def test_fashion_recipe_masks_category_words_and_fits():
                       "text": ["red cotton" if v else "blue denim" for v in y]})
     model = fashion.build(random_state=0).fit(X, y)
     assert model.score(X, y) == 1.0
+    late = fashion.build(fusion="late", random_state=0).fit(X, y)
+    assert late.score(X, y) == 1.0
+    np.testing.assert_allclose(late.predict_proba(X).sum(axis=1), 1.0)
+    with pytest.raises(ValueError, match="image must be one of"):
+        fashion.build(image="surf")
 
 
 def test_fashion_load_data_masks(shared_datasets):

@@ -2,7 +2,9 @@
 
 :func:`mfcc` (from :mod:`mmfuse.audio.mfcc`) computes the cepstra of a batch of
 clips; :class:`MFCCFeatures` (from :mod:`mmfuse.audio._features`) is the
-scikit-learn transformer over a column of clips (paths, arrays, ``(y, sr)``).
+scikit-learn transformer over a column of clips (paths, arrays, ``(y, sr)``);
+:class:`VTLPAugmentedClassifier` (from :mod:`mmfuse.audio._augment`) trains a
+classifier on those features at several vocal-tract-length warps of each clip.
 """
 
 import importlib
@@ -13,9 +15,10 @@ from .mfcc import mfcc
 
 _EXPORTS = {
     "MFCCFeatures": "_features",
+    "VTLPAugmentedClassifier": "_augment",
 }
 
-__all__ = ["MFCCFeatures", "mfcc"]
+__all__ = ["MFCCFeatures", "VTLPAugmentedClassifier", "mfcc"]
 
 
 def __getattr__(name):

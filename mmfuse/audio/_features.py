@@ -109,6 +109,15 @@ class MFCCFeatures(TransformerMixin, BaseEstimator):
         Number of equal time segments whose mean cepstra are appended; 0 for none.
     delta_width : int, default=9
         Odd window length of the delta filter, as librosa's ``width``.
+    vtlp_alpha : float, default=1.0
+        Vocal-tract-length perturbation warp factor [4]_: the power spectrum's
+        frequency axis is warped by ``f -> vtlp_alpha * f`` (piecewise linear,
+        fixing 0 and ``sr / 2``; :func:`mmfuse.audio._spectral.vtlp_warp`) before
+        the mel filter bank, i.e. the bank's triangles are read at the warped
+        frequencies. 1 is librosa's bank. A fixed factor applies to every clip, in
+        ``fit`` and ``transform`` alike; for training-time augmentation over a
+        range of factors, as in the paper, wrap the extractor in
+        :class:`mmfuse.audio.VTLPAugmentedClassifier`.
     device : {'auto', 'cpu', 'cuda'} or None, default=None
         Where the spectral math runs; None follows
         :func:`mmfuse.config_context`'s device (itself ``'auto'`` unless set).
@@ -168,6 +177,9 @@ class MFCCFeatures(TransformerMixin, BaseEstimator):
     .. [3] Furui, S. (1986). Speaker-independent isolated word recognition using
        dynamic features of speech spectrum. *IEEE Transactions on Acoustics,
        Speech, and Signal Processing*, 34(1), 52-59. https://doi.org/10.1109/TASSP.1986.1164788
+    .. [4] Jaitly, N., & Hinton, G. E. (2013). Vocal tract length perturbation (VTLP)
+       improves speech recognition. *ICML Workshop on Deep Learning for Audio,
+       Speech and Language Processing*.
 
     Examples
     --------
@@ -194,6 +206,7 @@ class MFCCFeatures(TransformerMixin, BaseEstimator):
         "cmvn": [StrOptions({"mean", "meanvar"}), None],
         "n_segments": [Interval(Integral, 0, None, closed="left")],
         "delta_width": [Interval(Integral, 3, None, closed="left")],
+        "vtlp_alpha": [Interval(Real, 0, None, closed="neither")],
         "device": [StrOptions({"auto", "cpu", "cuda"}), None],
         "n_jobs": [Integral, None],
         "progress": ["boolean", None],
@@ -203,9 +216,9 @@ class MFCCFeatures(TransformerMixin, BaseEstimator):
     def __init__(self, *, sr=16000, n_mfcc=20, n_fft=512, hop_length=160, n_mels=40,
                  deltas=2, stats=("mean", "std"), max_duration=None, loudness="peak",
                  top_db=50.0, trim_db=25.0, cmvn="meanvar", n_segments=6, delta_width=9,
-                 device=None, n_jobs=None, progress=None, dct_type=2, norm="ortho",
-                 htk=False, mel_norm="slaney", window="hann", win_length=None, power=2.0,
-                 pad_mode="constant", center=True):
+                 vtlp_alpha=1.0, device=None, n_jobs=None, progress=None, dct_type=2,
+                 norm="ortho", htk=False, mel_norm="slaney", window="hann", win_length=None,
+                 power=2.0, pad_mode="constant", center=True):
         self.sr = sr
         self.n_mfcc = n_mfcc
         self.n_fft = n_fft
@@ -220,6 +233,7 @@ class MFCCFeatures(TransformerMixin, BaseEstimator):
         self.cmvn = cmvn
         self.n_segments = n_segments
         self.delta_width = delta_width
+        self.vtlp_alpha = vtlp_alpha
         self.device = device
         self.n_jobs = n_jobs
         self.progress = progress
@@ -403,7 +417,8 @@ class MFCCFeatures(TransformerMixin, BaseEstimator):
             hop_length=self.hop_length, n_mels=self.n_mels, fmin=0.0, fmax=None, lifter=0,
             center=self.center, top_db=float(self.top_db), dct_type=self.dct_type,
             norm=self.norm, htk=self.htk, mel_norm=self.mel_norm, window=self.window,
-            win_length=self.win_length, power=self.power, pad_mode=self.pad_mode)
+            win_length=self.win_length, power=self.power, pad_mode=self.pad_mode,
+            vtlp_alpha=float(self.vtlp_alpha))
         cep = xp.moveaxis(cep, -1, -2)  # (n, n_mfcc, T)
         n, _, t_len = cep.shape
         start, stop = np.zeros(n, dtype=np.int64), np.asarray(n_valid, dtype=np.int64)

@@ -11,6 +11,7 @@ normalisation and pooling).
 ``power_spectrogram``    centring pad + framing + window + real FFT, ``|X|**power``
 ``log_mel``              mel filter bank (librosa's) and ``power_to_db`` per clip
 ``dct_matrix``           the DCT matrix of ``scipy.fft.dct(type, norm)``
+``vtlp_warp``            the piecewise-linear VTLP frequency warp (Jaitly & Hinton 2013)
 ``mfcc_from_log_mel``    DCT + optional liftering
 ``savgol_delta``         ``librosa.feature.delta`` over each clip's valid frames
 """
@@ -33,7 +34,12 @@ __all__ = [
     "power_spectrogram",
     "savgol_delta",
     "stft_window",
+    "vtlp_warp",
 ]
+
+#: VTLP's boundary frequency as a fraction of the Nyquist frequency: Jaitly & Hinton's
+#: F_hi = 4800 Hz at 16 kHz
+VTLP_FHI = 0.6
 
 AMIN = 1e-10   # power_to_db's floor, as librosa
 TOP_DB = 80.0  # power_to_db's dynamic range, as librosa.feature.mfcc
@@ -87,17 +93,78 @@ def _short_repr(value):
 
 
 @functools.lru_cache(maxsize=32)
-def mel_basis(sr, n_fft, n_mels, fmin, fmax, htk=False, norm="slaney"):
+def mel_basis(sr, n_fft, n_mels, fmin, fmax, htk=False, norm="slaney", vtlp_alpha=1.0):
     """:func:`librosa.filters.mel`, ``(n_mels, 1 + n_fft // 2)`` float64 (cached).
 
     ``htk`` selects the HTK mel scale instead of Slaney's; ``norm`` is the
     filters' normalisation (``'slaney'``: area, a number ``p``: unit ``p``-norm,
-    None: peak 1).
+    None: peak 1). With ``vtlp_alpha != 1`` the bank is read through the VTLP warp: the weight of
+    FFT bin ``k`` in band ``m`` is librosa's triangle ``m`` evaluated at
+    ``vtlp_warp(f_k)`` instead of ``f_k`` (the spectrum is warped before the
+    unchanged bank; librosa's construction otherwise, including its Slaney area
+    normalisation of the unwarped triangles).
     """
     import librosa  # noqa: PLC0415
 
-    return librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax,
-                               htk=htk, norm=norm, dtype=np.float64)
+    if vtlp_alpha == 1.0:
+        return librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax,
+                                   htk=htk, norm=norm, dtype=np.float64)
+    return warped_mel_basis(sr, n_fft, n_mels, fmin, fmax, vtlp_alpha, htk=htk, norm=norm)
+
+
+def warped_mel_basis(sr, n_fft, n_mels, fmin, fmax, vtlp_alpha, htk=False, norm="slaney"):
+    """``librosa.filters.mel``'s construction with the FFT-bin frequencies VTLP-warped.
+
+    Not cached; equal to ``librosa.filters.mel(dtype=float64)`` at ``vtlp_alpha=1``.
+    """
+    import librosa  # noqa: PLC0415
+
+    freqs = vtlp_warp(librosa.fft_frequencies(sr=sr, n_fft=n_fft), vtlp_alpha, sr=sr)
+    mel_f = librosa.mel_frequencies(n_mels + 2, fmin=fmin,
+                                    fmax=sr / 2.0 if fmax is None else fmax, htk=htk)
+    fdiff = np.diff(mel_f)
+    ramps = np.subtract.outer(mel_f, freqs)
+    lower = -ramps[:-2] / fdiff[:-1, None]
+    upper = ramps[2:] / fdiff[1:, None]
+    weights = np.maximum(0.0, np.minimum(lower, upper))
+    if norm == "slaney":
+        return weights * (2.0 / (mel_f[2:] - mel_f[:-2]))[:, None]
+    if norm is None:
+        return weights
+    return librosa.util.normalize(weights, norm=norm, axis=-1)
+
+
+def vtlp_warp(freqs, alpha, *, sr, f_hi=None):
+    """Vocal-tract-length perturbation of frequencies (Jaitly & Hinton 2013, eq. 1).
+
+    ``f -> alpha * f`` up to the boundary ``f_b = f_hi * min(alpha, 1) / alpha``,
+    then the straight line that takes ``f_b`` to ``alpha * f_b`` and the Nyquist
+    frequency ``sr / 2`` to itself, so the warped axis still spans ``[0, sr / 2]``.
+
+    Parameters
+    ----------
+    freqs : array of float
+        Frequencies in Hz, within ``[0, sr / 2]``.
+    alpha : float > 0
+        Warp factor; 1 is the identity. Jaitly & Hinton draw it from [0.9, 1.1].
+    sr : int
+        Sample rate in Hz.
+    f_hi : float, optional
+        Boundary parameter in Hz (``F_hi`` of the paper, 4800 Hz at 16 kHz);
+        None uses ``VTLP_FHI * sr / 2``, the same fraction of the Nyquist
+        frequency at every rate.
+
+    Returns
+    -------
+    warped : ndarray of float64, the shape of ``freqs``
+    """
+    f = np.asarray(freqs, dtype=np.float64)
+    nyq = sr / 2.0
+    f_hi = VTLP_FHI * nyq if f_hi is None else float(f_hi)
+    b = f_hi * min(alpha, 1.0)
+    bound = b / alpha
+    upper = nyq - (nyq - b) / (nyq - bound) * (nyq - f)
+    return np.where(f <= bound, f * alpha, upper)
 
 
 @functools.lru_cache(maxsize=32)
@@ -195,19 +262,21 @@ def valid_mask(xp, n_valid, n_frames, start=None):
 
 
 def log_mel(xp, power, n_valid, *, sr, n_fft, n_mels, fmin, fmax, top_db=TOP_DB, htk=False,
-            mel_norm="slaney"):
+            mel_norm="slaney", vtlp_alpha=1.0):
     """Mel spectrogram in dB, ``power_to_db(ref=1.0, amin=1e-10, top_db)`` per clip.
 
     ``power`` is ``(n, n_frames, n_bins)``; returns ``(n, n_frames, n_mels)``. The
     ``top_db`` floor is relative to the loudest valid frame of EACH clip (librosa
-    takes the maximum over its whole input, which is one clip).
+    takes the maximum over its whole input, which is one clip). ``vtlp_alpha``
+    warps the frequency axis first (:func:`mel_basis`).
 
     From here on the computation is float64 whatever the FFT precision: it is
     cheap next to the FFT, and it makes each clip's result independent of the
     other clips of its batch (float32 matrix products round differently with
     the row position), so features do not change with batch composition.
     """
-    basis = xp.asarray(mel_basis(sr, n_fft, n_mels, fmin, fmax, htk, mel_norm).T,
+    basis = xp.asarray(mel_basis(sr, n_fft, n_mels, fmin, fmax, htk, mel_norm,
+                                 float(vtlp_alpha)).T,
                        dtype=xp.float64)
     n, t_len, n_bins = power.shape
     mel = (power.reshape(n * t_len, n_bins).astype(xp.float64) @ basis).reshape(n, t_len, -1)

@@ -69,19 +69,20 @@ def _check_params(*, sr, n_mfcc, n_fft, n_mels, fmin=0.0, fmax=None, win_length=
 def mfcc_batch(xp, y, n_samples, *, sr, n_mfcc, n_fft, hop_length, n_mels, fmin, fmax,
                lifter, center=True, top_db=sp.TOP_DB, dct_type=2, norm="ortho", htk=False,
                mel_norm="slaney", window="hann", win_length=None, power=2.0,
-               pad_mode="constant"):
+               pad_mode="constant", vtlp_alpha=1.0):
     """MFCCs of a zero-padded batch ``y`` ``(n, T)`` whose clip ``i`` has ``n_samples[i]`` samples.
 
     Returns ``(cepstra (n, n_frames, n_mfcc), n_valid (n,), log_mel (n, n_frames, n_mels))``,
     cepstra and log-mel in float64 (see :func:`~mmfuse.audio._spectral.log_mel`);
-    frames ``>= n_valid[i]`` of clip ``i`` come from the padding only.
+    frames ``>= n_valid[i]`` of clip ``i`` come from the padding only. ``vtlp_alpha``
+    warps the mel filter bank (:func:`~mmfuse.audio._spectral.mel_basis`).
     """
     n_valid = sp.frame_count(n_samples, n_fft, hop_length, center)
     spec = sp.power_spectrogram(xp, y, n_fft=n_fft, hop_length=hop_length, center=center,
                                 window=window, win_length=win_length, power=power,
                                 pad_mode=pad_mode, n_samples=n_samples)
     db = sp.log_mel(xp, spec, n_valid, sr=sr, n_fft=n_fft, n_mels=n_mels, fmin=fmin,
-                    fmax=fmax, top_db=top_db, htk=htk, mel_norm=mel_norm)
+                    fmax=fmax, top_db=top_db, htk=htk, mel_norm=mel_norm, vtlp_alpha=vtlp_alpha)
     cep = sp.mfcc_from_log_mel(xp, db, n_mfcc=n_mfcc, lifter=lifter, dct_type=dct_type,
                                norm=norm)
     return cep, n_valid, db

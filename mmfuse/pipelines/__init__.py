@@ -4,10 +4,14 @@ Each recipe module has ``build(**params) -> sklearn.pipeline.Pipeline`` and
 ``PARAM_GRID`` (a ``GridSearchCV`` grid over the pipeline's nested params), and
 reads the manifest columns it names in ``COLUMNS``:
 
-``av_digits``  image + audio, the embedded AV-digits demo data
-``fashion``    image + text, product photos and titles
-``sms_spam``   text only
-``trimodal``   image + text + audio on :func:`mmfuse.datasets.make_multimodal`
+``av_digits``      image + audio, the embedded AV-digits demo data
+``fashion``        image + text, product photos and titles
+``sms_spam``       text only
+``spoken_digits``  audio only, speaker-independent spoken digits (FSDD layout)
+``trimodal``       image + text + audio on :func:`mmfuse.datasets.make_multimodal`
+
+Every recipe's default ``build()`` has ``predict_proba`` (calibrated) and seeds
+every stochastic step from its ``random_state`` parameter (default 0).
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from pathlib import Path
 
 __all__ = ["RECIPES", "build_recipe", "load_recipe"]
 
-RECIPES = ("av_digits", "fashion", "sms_spam", "trimodal")
+RECIPES = ("av_digits", "fashion", "sms_spam", "spoken_digits", "trimodal")
 
 
 def load_recipe(name_or_path):
@@ -44,9 +48,16 @@ def load_recipe(name_or_path):
 
 
 def build_recipe(recipe, params=None):
-    """``recipe.build(**kw)`` with the params it accepts; the rest go to ``set_params``."""
+    """``recipe.build(**kw)`` with the params it accepts; the rest go to ``set_params``.
+
+    ``random_state`` (``mmfuse train --seed``) must be a ``build()`` parameter.
+    """
     params = dict(params or {})
     accepted = inspect.signature(recipe.build).parameters
+    takes_kwargs = any(p.kind is p.VAR_KEYWORD for p in accepted.values())
+    if "random_state" in params and "random_state" not in accepted and not takes_kwargs:
+        raise ValueError(f"recipe {getattr(recipe, '__name__', recipe)!r}: build() has no "
+                         "random_state parameter, so a seed cannot be passed to it")
     build_kw = {k: params.pop(k) for k in list(params) if k in accepted}
     model = recipe.build(**build_kw)
     if params:

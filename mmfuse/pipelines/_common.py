@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC, LinearSVC
@@ -12,10 +14,31 @@ LATE_RULES = ("mean", "weighted", "product", "geometric", "max", "min", "median"
               "stack", "learn")
 EARLY_STRATEGIES = ("concat", "weighted", "sum", "average", "product", "tensor")
 
+#: folds of the Platt calibration that gives every recipe's default ``predict_proba``
+CALIBRATION_FOLDS = 3
+
+
+def calibrated(estimator, random_state=0):
+    """``CalibratedClassifierCV(estimator, method='sigmoid', ensemble=False)``.
+
+    Platt scaling fitted on out-of-fold decision values of 3 shuffled stratified
+    folds (seeded by ``random_state``); ``estimator`` itself is refitted on all
+    rows and its decision values are mapped to probabilities (one-vs-rest
+    sigmoids, normalised to sum to 1). Predictions are the argmax of those
+    probabilities.
+    """
+    folds = StratifiedKFold(CALIBRATION_FOLDS, shuffle=True, random_state=random_state)
+    return CalibratedClassifierCV(estimator, method="sigmoid", cv=folds, ensemble=False)
+
+
+def _decider(clf, calibrate, random_state):
+    return calibrated(clf, random_state) if calibrate else clf
+
 
 def early_pipeline(blocks, *, strategy="concat", weights=None, common_dim=None, C=10.0,
-                   missing="mean", memory=None):
-    """``FeatureFusion(blocks)`` -> ``SVC(C)``; element-wise strategies project to ``common_dim``."""
+                   missing="mean", memory=None, calibrate=True, random_state=0):
+    """``FeatureFusion(blocks)`` -> ``SVC(C)`` (calibrated); element-wise strategies
+    project to ``common_dim``."""
     if strategy not in EARLY_STRATEGIES:
         raise ValueError(f"strategy must be one of {EARLY_STRATEGIES}; got {strategy!r}")
     if common_dim is None and strategy in ("sum", "average", "product"):
@@ -24,13 +47,15 @@ def early_pipeline(blocks, *, strategy="concat", weights=None, common_dim=None, 
         common_dim = 16
     fuse = FeatureFusion(blocks, strategy=strategy, weights=weights, block_norm="standard",
                          common_dim=common_dim, missing=missing, memory=memory)
-    return Pipeline([("fuse", fuse), ("clf", SVC(C=C))])
+    return Pipeline([("fuse", fuse), ("clf", _decider(SVC(C=C), calibrate, random_state))])
 
 
-def single_pipeline(name, extractor, column=None, *, C=10.0, memory=None):
-    """One modality: ``FeatureFusion([one block])`` -> ``StandardScaler`` -> ``SVC``."""
+def single_pipeline(name, extractor, column=None, *, C=10.0, memory=None, calibrate=True,
+                    random_state=0):
+    """One modality: ``FeatureFusion([one block])`` -> ``StandardScaler`` -> ``SVC`` (calibrated)."""
     fuse = FeatureFusion([(name, extractor, column or name)], block_norm=None, memory=memory)
-    return Pipeline([("fuse", fuse), ("scale", _scaler(extractor)), ("clf", SVC(C=C))])
+    return Pipeline([("fuse", fuse), ("scale", _scaler(extractor)),
+                     ("clf", _decider(SVC(C=C), calibrate, random_state))])
 
 
 def _scaler(extractor):
@@ -44,14 +69,15 @@ def _scaler(extractor):
     return StandardScaler(with_mean=not sparse)
 
 
-def modality_classifier(extractor, *, C=10.0, memory=None, linear=False):
+def modality_classifier(extractor, *, C=10.0, memory=None, linear=False, random_state=0):
     """extractor -> StandardScaler -> SVC (or LinearSVC): one late-fusion member.
 
-    The same classifier as :func:`single_pipeline`, so a late fuser that loses a
-    modality at predict time falls back to (the Platt-calibrated version of)
-    the single-modality model of the modality that remains.
+    The same classifier as :func:`single_pipeline` before calibration, so a late
+    fuser that loses a modality at predict time falls back to (the
+    Platt-calibrated version of) the single-modality model of the modality that
+    remains.
     """
-    clf = LinearSVC(C=C) if linear else SVC(C=C)
+    clf = LinearSVC(C=C, random_state=random_state) if linear else SVC(C=C)
     return Pipeline([("features", extractor), ("scale", _scaler(extractor)), ("clf", clf)],
                     memory=memory)
 

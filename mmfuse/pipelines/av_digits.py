@@ -2,8 +2,9 @@
 
 Image: HOG on the 28x28 digit (4x4-pixel cells). Audio: MFCC statistics at the
 data's native 8 kHz (32 ms windows, 10 ms hop). Early fusion standardises each
-block and feeds an RBF SVM; late fusion combines the Platt-calibrated
-single-modality SVMs. Data: :func:`mmfuse.datasets.load_av_digits`.
+block and feeds an RBF SVM, Platt-calibrated (``CalibratedClassifierCV``,
+``ensemble=False``) for ``predict_proba``; late fusion combines the
+Platt-calibrated single-modality SVMs. Data: :func:`mmfuse.datasets.load_av_digits`.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ COLUMNS = {"image": "image", "audio": "audio"}
 
 PARAM_GRID = {
     "fuse__weights": [None, {"image": 1.0, "audio": 0.5}, {"image": 0.5, "audio": 1.0}],
-    "clf__C": [1.0, 10.0],
+    "clf__estimator__C": [1.0, 10.0],
 }
 
 
@@ -33,7 +34,7 @@ FEATURES = {"image": image_features, "audio": audio_features}
 
 
 def build(*, fusion="early", strategy="weighted", rule="mean", modalities=("image", "audio"),
-          C=10.0, memory=None, random_state=None):
+          C=10.0, calibrate=True, memory=None, random_state=0):
     """The AV-digits pipeline.
 
     Parameters
@@ -43,16 +44,22 @@ def build(*, fusion="early", strategy="weighted", rule="mean", modalities=("imag
     rule : late-fusion rule (LateFusionClassifier ``rule``; ``'learn'`` = learned weights).
     modalities : which columns to use; a single one gives a single-modality model.
     C : SVM regularisation of the early/single models.
+    calibrate : bool, default=True
+        Wrap the early/single SVM in ``CalibratedClassifierCV(method='sigmoid',
+        ensemble=False)`` on 3 shuffled folds, which gives ``predict_proba``
+        (late fusion always has it).
     memory : joblib.Memory or path caching the extracted descriptors.
-    random_state : unused (the pipeline is deterministic); accepted for a uniform signature.
+    random_state : int, default=0
+        Seeds the calibration folds (the only stochastic step).
     """
     modalities = tuple(modalities)
+    kw = dict(C=C, memory=memory, calibrate=calibrate, random_state=random_state)
     if len(modalities) == 1:
         (m,) = modalities
-        return single_pipeline(m, FEATURES[m](), COLUMNS[m], C=C, memory=memory)
+        return single_pipeline(m, FEATURES[m](), COLUMNS[m], **kw)
     if fusion == "early":
         return early_pipeline([(m, FEATURES[m](), COLUMNS[m]) for m in modalities],
-                              strategy=strategy, C=C, memory=memory)
+                              strategy=strategy, **kw)
     if fusion == "late":
         return late_classifier([(m, modality_classifier(FEATURES[m](), C=C, memory=memory),
                                  COLUMNS[m]) for m in modalities], rule=rule)

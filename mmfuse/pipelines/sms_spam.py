@@ -1,5 +1,8 @@
 """Recipe ``sms_spam``: SMS text -> ham/spam with ``TfidfText`` and a linear SVM.
 
+The SVM is Platt-calibrated (``CalibratedClassifierCV``, ``ensemble=False``) for
+``predict_proba``.
+
 Data: the SMS Spam Collection (Almeida & Gomez Hidalgo 2011) in
 ``../shared/datasets/sms_spam`` (development checkout only).
 """
@@ -14,21 +17,31 @@ from sklearn.svm import LinearSVC
 from mmfuse.fusion import FeatureFusion
 from mmfuse.text import TfidfText
 
+from ._common import calibrated
+
 COLUMNS = {"text": "text"}
 
 PARAM_GRID = {
     "fuse__text__ngram_range": [(1, 1), (1, 2)],
-    "clf__C": [0.3, 1.0, 3.0],
+    "clf__estimator__C": [0.3, 1.0, 3.0],
 }
 
 DEFAULT_ROOT = Path(__file__).resolve().parents[3] / "shared" / "datasets" / "sms_spam"
 
 
-def build(*, C=1.0, memory=None, **text_params):
-    """``FeatureFusion([TfidfText(**text_params)])`` -> ``LinearSVC(C)``."""
+def build(*, C=1.0, calibrate=True, memory=None, random_state=0, **text_params):
+    """``FeatureFusion([TfidfText(**text_params)])`` -> ``LinearSVC(C)``, calibrated.
+
+    ``random_state`` seeds the SVM's coordinate descent, the calibration folds and
+    ``TfidfText`` (its optional SVD); ``calibrate=False`` leaves the bare SVM
+    (no ``predict_proba``).
+    """
+    text_params.setdefault("random_state", random_state)
     fuse = FeatureFusion([("text", TfidfText(**text_params), "text")], block_norm=None,
                          memory=memory)
-    return Pipeline([("fuse", fuse), ("clf", LinearSVC(C=C))])
+    clf = LinearSVC(C=C, random_state=random_state)
+    return Pipeline([("fuse", fuse), ("clf", calibrated(clf, random_state) if calibrate
+                                      else clf)])
 
 
 def load_data(root=None):

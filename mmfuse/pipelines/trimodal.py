@@ -2,7 +2,9 @@
 
 Each modality carries the class only part of the time (``informativeness``),
 independently, so fusing all three beats any one. HOG on the 32x32 images,
-``TfidfText`` on the texts, MFCC statistics on the 8 kHz clips.
+``TfidfText`` on the texts, MFCC statistics on the 8 kHz clips. The early and
+single-modality SVMs are Platt-calibrated (``CalibratedClassifierCV``,
+``ensemble=False``) for ``predict_proba``.
 """
 
 from __future__ import annotations
@@ -17,27 +19,34 @@ COLUMNS = {"image": "image", "text": "text", "audio": "audio"}
 
 PARAM_GRID = {
     "fuse__strategy": ["concat", "weighted"],
-    "clf__C": [1.0, 10.0],
+    "clf__estimator__C": [1.0, 10.0],
 }
 
 
-def _features():
+def _features(random_state=0):
     return {"image": HOGFeatures(image_size=(32, 32), pixels_per_cell=(8, 8)),
-            "text": TfidfText(analyzer="word", ngram_range=(1, 1)),
+            "text": TfidfText(analyzer="word", ngram_range=(1, 1), random_state=random_state),
             "audio": MFCCFeatures(sr=8000, n_fft=256, hop_length=80, n_mels=40)}
 
 
 def build(*, fusion="early", strategy="concat", rule="mean",
-          modalities=("image", "text", "audio"), C=10.0, memory=None):
-    """The tri-modal pipeline (``modalities`` picks a subset; one gives a single model)."""
-    feats = _features()
+          modalities=("image", "text", "audio"), C=10.0, calibrate=True, memory=None,
+          random_state=0):
+    """The tri-modal pipeline (``modalities`` picks a subset; one gives a single model).
+
+    ``calibrate`` wraps the early/single SVM in ``CalibratedClassifierCV`` (3 shuffled
+    folds seeded by ``random_state``, the only stochastic step); late fusion always
+    has ``predict_proba``.
+    """
+    feats = _features(random_state)
     modalities = tuple(modalities)
+    kw = dict(C=C, memory=memory, calibrate=calibrate, random_state=random_state)
     if len(modalities) == 1:
         (m,) = modalities
-        return single_pipeline(m, feats[m], COLUMNS[m], C=C, memory=memory)
+        return single_pipeline(m, feats[m], COLUMNS[m], **kw)
     if fusion == "early":
         return early_pipeline([(m, feats[m], COLUMNS[m]) for m in modalities],
-                              strategy=strategy, C=C, memory=memory)
+                              strategy=strategy, **kw)
     if fusion == "late":
         return late_classifier([(m, modality_classifier(feats[m], memory=memory), COLUMNS[m])
                                 for m in modalities], rule=rule)
