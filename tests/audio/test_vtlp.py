@@ -54,7 +54,17 @@ def test_warp_is_continuous_monotone_and_spans_the_band(alpha):
 def test_unwarped_bank_is_librosas():
     ref = librosa.filters.mel(sr=SR, n_fft=256, n_mels=20, dtype=np.float64)
     np.testing.assert_array_equal(sp.warped_mel_basis(SR, 256, 20, 0.0, None, 1.0), ref)
-    np.testing.assert_array_equal(sp.mel_basis(SR, 256, 20, 0.0, None, 1.0), ref)
+    np.testing.assert_array_equal(sp.mel_basis(SR, 256, 20, 0.0, None, vtlp_alpha=1.0), ref)
+
+
+@pytest.mark.parametrize("htk", [False, True])
+@pytest.mark.parametrize("norm", ["slaney", None, 1, 2.0])
+def test_unwarped_construction_follows_librosas_scale_and_norm(htk, norm):
+    """The warped construction at alpha=1 is librosa's bank for every mel scale and norm."""
+    ref = librosa.filters.mel(sr=SR, n_fft=256, n_mels=20, fmin=50.0, htk=htk, norm=norm,
+                              dtype=np.float64)
+    ours = sp.warped_mel_basis(SR, 256, 20, 50.0, None, 1.0, htk=htk, norm=norm)
+    np.testing.assert_allclose(ours, ref, rtol=1e-12, atol=1e-15)
 
 
 @pytest.mark.parametrize("alpha", [0.9, 1.1])
@@ -62,7 +72,7 @@ def test_warped_bank_is_librosas_triangles_read_at_warped_frequencies(alpha):
     """Weight of bin k in band m = librosa's triangle m (corners at librosa's mel
     frequencies, Slaney area normalisation) evaluated at vtlp_warp(f_k)."""
     n_mels, n_fft = 20, 256
-    bank = sp.mel_basis(SR, n_fft, n_mels, 0.0, None, alpha)
+    bank = sp.mel_basis(SR, n_fft, n_mels, 0.0, None, vtlp_alpha=alpha)
     mel_f = librosa.mel_frequencies(n_mels + 2, fmin=0.0, fmax=SR / 2)
     warped = sp.vtlp_warp(librosa.fft_frequencies(sr=SR, n_fft=n_fft), alpha, sr=SR)
     for m in range(n_mels):
