@@ -9,11 +9,12 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from .._backend import namespace_for, resolve_device, to_numpy
+from .._backend import is_numpy_namespace, namespace_for, resolve_device, to_numpy
 from .._base import (as_column, drop_failed_rows, progress_bar, screen_column,
                      strict_loading)
 from .._compat import Interval, StrOptions, _fit_context, validate_data
 from .._config import get_config, report_errors, resolve_configured_device
+from .._parallel import n_cores, run_shares
 from ..io import MMFuseInputError, load_audio, load_column
 from . import _spectral as sp
 from .mfcc import PEER_CONSTRAINTS, _check_params, mfcc_batch
@@ -29,7 +30,7 @@ _LENGTH_SLACK = 1.25      # a batch holds clips within 25 % of its longest clip
 def _clip_batches(lengths, bytes_per_sample, working_memory_mib):
     """Group clip positions (sorted by length) into batches of similar length within budget."""
     order = np.argsort(lengths, kind="stable")[::-1]
-    budget = int(working_memory_mib) * 2 ** 20
+    budget = int(working_memory_mib * 2 ** 20)
     batches, cur, longest = [], [], 0
     for i in order:
         n = int(lengths[i])
@@ -392,14 +393,28 @@ class MFCCFeatures(TransformerMixin, BaseEstimator):
         # ~3.5 floats per FFT point at once (windowed frame, complex spectrum, power)
         per_sample = itemsize * (self.n_fft / self.hop_length) * 3.5
         out = np.empty((len(clips), self.n_features_out_), dtype=np.float32)
-        for idx in _clip_batches(lengths, per_sample, get_config()["working_memory"]):
-            longest = int(lengths[idx].max())
-            batch = np.zeros((len(idx), longest), dtype=np.float32)
-            for r, i in enumerate(idx):
-                batch[r, : lengths[i]] = clips[i]
-            feats = self._features_batch(xp, xp.asarray(batch), lengths[idx], stats)
-            out[idx] = to_numpy(feats)
-            bar.update(len(idx))
+        cpu = is_numpy_namespace(xp)
+        # on the CPU the batches are shared out one thread per core (NumPy, pocketfft
+        # and BLAS release the GIL), each within its share of the working memory; a
+        # clip's features do not depend on its batch (see log_mel), so the result
+        # does not depend on the number of threads
+        budget = get_config()["working_memory"] / (n_cores() if cpu else 1)
+        batches = _clip_batches(lengths, per_sample, budget)
+
+        def run(share):
+            for idx in share:
+                longest = int(lengths[idx].max())
+                batch = np.zeros((len(idx), longest), dtype=np.float32)
+                for r, i in enumerate(idx):
+                    batch[r, : lengths[i]] = clips[i]
+                feats = self._features_batch(xp, xp.asarray(batch), lengths[idx], stats)
+                out[idx] = to_numpy(feats)
+                bar.update(len(idx))
+
+        if cpu:
+            run_shares(batches, run, single_blas=True)
+        else:
+            run(batches)
         return out
 
     def _features_batch(self, xp, y, n_samples, stats):

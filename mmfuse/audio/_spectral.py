@@ -337,16 +337,17 @@ def savgol_delta(xp, x, start, stop, *, order, width=9):
         coef = _savgol(w, order)
         h = w // 2
         sub = x[xp.asarray(rows)] if len(rows) < n else x
-        conv = 0
-        for k in range(w):
-            conv = conv + float(coef[k]) * sub[:, :, k: t_len - 2 * h + k]
+        width_out = t_len - 2 * h
+        conv = xp.multiply(sub[:, :, :width_out], float(coef[0]))
+        tmp = xp.empty_like(conv)
+        for k in range(1, w):
+            if coef[k] != 0.0:  # the centre tap of an odd-order derivative is 0
+                conv += xp.multiply(sub[:, :, k: width_out + k], float(coef[k]), out=tmp)
         lo = start[rows] + h
         hi = stop[rows] - 1 - h
         idx = np.clip(np.arange(t_len)[None, :], lo[:, None], hi[:, None]) - h
-        idx = xp.asarray(idx)
-        r = xp.arange(len(rows))[:, None, None]
-        ch = xp.arange(c)[None, :, None]
-        vals = conv[r, ch, idx[:, None, :]]
+        idx = xp.broadcast_to(xp.asarray(idx)[:, None, :], (len(rows), c, t_len))
+        vals = xp.take_along_axis(conv, idx, axis=2)
         if len(rows) < n:
             out[xp.asarray(rows)] = vals
         else:

@@ -6,9 +6,10 @@ from sklearn.calibration import CalibratedClassifierCV
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
-from sklearn.svm import SVC, LinearSVC
+from sklearn.svm import LinearSVC
 
 from mmfuse.fusion import FeatureFusion, LateFusionClassifier
+from mmfuse.svm import FastSVC
 
 LATE_RULES = ("mean", "weighted", "product", "geometric", "max", "min", "median", "vote",
               "stack", "learn")
@@ -37,7 +38,7 @@ def _decider(clf, calibrate, random_state):
 
 def early_pipeline(blocks, *, strategy="concat", weights=None, common_dim=None, C=10.0,
                    missing="mean", memory=None, calibrate=True, random_state=0):
-    """``FeatureFusion(blocks)`` -> ``SVC(C)`` (calibrated); element-wise strategies
+    """``FeatureFusion(blocks)`` -> ``FastSVC(C)`` (RBF, calibrated); element-wise strategies
     project to ``common_dim``."""
     if strategy not in EARLY_STRATEGIES:
         raise ValueError(f"strategy must be one of {EARLY_STRATEGIES}; got {strategy!r}")
@@ -47,15 +48,16 @@ def early_pipeline(blocks, *, strategy="concat", weights=None, common_dim=None, 
         common_dim = 16
     fuse = FeatureFusion(blocks, strategy=strategy, weights=weights, block_norm="standard",
                          common_dim=common_dim, missing=missing, memory=memory)
-    return Pipeline([("fuse", fuse), ("clf", _decider(SVC(C=C), calibrate, random_state))])
+    return Pipeline([("fuse", fuse), ("clf", _decider(FastSVC(C=C), calibrate, random_state))])
 
 
 def single_pipeline(name, extractor, column=None, *, C=10.0, memory=None, calibrate=True,
                     random_state=0):
-    """One modality: ``FeatureFusion([one block])`` -> ``StandardScaler`` -> ``SVC`` (calibrated)."""
+    """One modality: ``FeatureFusion([one block])`` -> ``StandardScaler`` -> ``FastSVC``
+    (calibrated)."""
     fuse = FeatureFusion([(name, extractor, column or name)], block_norm=None, memory=memory)
     return Pipeline([("fuse", fuse), ("scale", _scaler(extractor)),
-                     ("clf", _decider(SVC(C=C), calibrate, random_state))])
+                     ("clf", _decider(FastSVC(C=C), calibrate, random_state))])
 
 
 def _scaler(extractor):
@@ -70,14 +72,14 @@ def _scaler(extractor):
 
 
 def modality_classifier(extractor, *, C=10.0, memory=None, linear=False, random_state=0):
-    """extractor -> StandardScaler -> SVC (or LinearSVC): one late-fusion member.
+    """extractor -> StandardScaler -> FastSVC (or LinearSVC): one late-fusion member.
 
     The same classifier as :func:`single_pipeline` before calibration, so a late
     fuser that loses a modality at predict time falls back to (the
     Platt-calibrated version of) the single-modality model of the modality that
     remains.
     """
-    clf = LinearSVC(C=C, random_state=random_state) if linear else SVC(C=C)
+    clf = LinearSVC(C=C, random_state=random_state) if linear else FastSVC(C=C)
     return Pipeline([("features", extractor), ("scale", _scaler(extractor)), ("clf", clf)],
                     memory=memory)
 
