@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import functools
+import sys
 import threading
 
 import joblib
@@ -84,7 +85,8 @@ def n_cores():
     return max(1, joblib.cpu_count())
 
 
-_BLAS = {"lock": threading.Lock(), "users": 0, "limiter": None, "controller": None}
+_BLAS = {"lock": threading.Lock(), "users": 0, "limiter": None, "controller": None,
+         "modules": 0}
 
 
 @contextlib.contextmanager
@@ -97,10 +99,13 @@ def single_threaded_blas():
     """
     with _BLAS["lock"]:
         if _BLAS["users"] == 0:
-            if _BLAS["controller"] is None:
+            # a controller knows the BLAS libraries loaded when it was made; an import
+            # since then (e.g. scipy.linalg's OpenBLAS) may have loaded another one
+            if _BLAS["controller"] is None or _BLAS["modules"] != len(sys.modules):
                 from threadpoolctl import ThreadpoolController  # noqa: PLC0415
 
                 _BLAS["controller"] = ThreadpoolController()
+                _BLAS["modules"] = len(sys.modules)
             _BLAS["limiter"] = _BLAS["controller"].limit(limits=1, user_api="blas")
         _BLAS["users"] += 1
     try:
