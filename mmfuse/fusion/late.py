@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from numbers import Integral
 
 import numpy as np
@@ -10,7 +11,7 @@ from sklearn.model_selection import check_cv, cross_val_predict
 from sklearn.utils import Bunch
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils._tags import get_tags
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_is_fitted, check_memory
 
 from .._base import strict_loading
 from .._compat import HasMethods, StrOptions, _fit_context, validate_data
@@ -22,6 +23,7 @@ from ._blocks import (
     check_fusion_input,
     check_targets,
     error_rows,
+    fingerprint,
     in_block,
     missing_rows,
     row_labels,
@@ -192,6 +194,16 @@ class LateFusionClassifier(ClassifierMixin, TripleComposition):
     n_jobs : int, default=None
         Models fitted (and cross-validated) in parallel with joblib threads
         (None means 1).
+    memory : str, path or joblib.Memory, default=None
+        Cache each member's fit and its out-of-fold probabilities on disk,
+        keyed by the member's parameters (with its calibration wrapper), its
+        rows and labels, and the folds. Fusers that differ only in ``rule``,
+        ``weights`` or ``final_estimator`` then share their members: fitting
+        ``'mean'``, ``'product'``, ``weights='learn'`` and ``'stack'`` fusers of
+        the same members trains each member once and computes its out-of-fold
+        probabilities once (as :class:`FeatureFusion`'s ``memory`` does for
+        descriptors). The folds are drawn once per fit and are part of the
+        key. Clear the cache when a member's code changes.
 
     Attributes
     ----------
@@ -273,10 +285,11 @@ class LateFusionClassifier(ClassifierMixin, TripleComposition):
         "cv": ["cv_object"],
         "missing": [StrOptions({"renormalize", "error"})],
         "n_jobs": [Integral, None],
+        "memory": [None, str, os.PathLike, HasMethods(["cache"])],
     }
 
     def __init__(self, estimators, *, rule="mean", weights=None, final_estimator=None, cv=5,
-                 missing="renormalize", n_jobs=None):
+                 missing="renormalize", n_jobs=None, memory=None):
         self.estimators = estimators
         self.rule = rule
         self.weights = weights
@@ -284,6 +297,7 @@ class LateFusionClassifier(ClassifierMixin, TripleComposition):
         self.cv = cv
         self.missing = missing
         self.n_jobs = n_jobs
+        self.memory = memory
 
     # ------------------------------------------------------------------ fitting
 
@@ -367,8 +381,10 @@ class LateFusionClassifier(ClassifierMixin, TripleComposition):
             folds.append(_member_cv(self.cv, y[present], name,
                                     f"rule={self.rule!r} (out-of-fold probabilities)")
                          if need_oof else None)
+        memory = check_memory(self.memory)
         jobs = Parallel(n_jobs=self.n_jobs, prefer="threads")(
-            delayed(in_block)("member", name, col, est, _fit_one, base, Xb, y, present, cv)
+            delayed(in_block)("member", name, col, est, _fit_one, base, Xb, y, present, cv,
+                              memory)
             for (name, est, _), col, base, (Xb, present), cv
             in zip(self.estimators, self.columns_, bases, inputs, folds))
         self.estimators_ = [fitted for fitted, _ in jobs]
@@ -604,15 +620,44 @@ def _member_cv(cv, y, name, purpose):
         "the member an estimator with predict_proba")
 
 
-def _fit_one(base, Xb, y, present, cv):
-    """Fit one model on its present rows; with ``cv``, also its out-of-fold probabilities."""
+def _fit_member(key, base, X, y):
+    """``base.fit(X, y)``; module level so that :class:`joblib.Memory` caches it under ``key``."""
+    return base.fit(X, y)
+
+
+def _oof_member(key, base, X, y, cv):
+    """Out-of-fold ``predict_proba`` of ``base``, cached under ``key`` like :func:`_fit_member`."""
+    return cross_val_predict(clone(base), X, y, cv=cv, method="predict_proba")
+
+
+def _fit_one(base, Xb, y, present, cv, memory=None):
+    """Fit one model on its present rows; with ``cv``, also its out-of-fold probabilities.
+
+    With a ``memory`` that has a location, both are cached under a content hash of
+    the (unfitted) model, the rows and the labels (and, for the probabilities, the
+    folds), so fusers that share members fit them once.
+    """
     Xp = take_rows(Xb, present) if not present.all() else Xb
     yp = y[present]
+    key = None
+    if memory is not None and memory.location is not None:
+        key = (fingerprint([base, type(base).__module__, type(base).__qualname__])
+               + fingerprint(Xp) + fingerprint(yp))
+    cached = key is not None
     oof = None
     if cv is not None:
-        cv_ = check_cv(cv, yp, classifier=True)
-        oof = cross_val_predict(clone(base), Xp, yp, cv=cv_, method="predict_proba")
-    fitted = base.fit(Xp, yp)
+        # the folds themselves (drawn once), so the cache key is exact for any splitter
+        folds = [(np.asarray(tr), np.asarray(te))
+                 for tr, te in check_cv(cv, yp, classifier=True).split(Xp, yp)]
+        if cached:
+            oof = memory.cache(_oof_member, ignore=["base", "X", "y", "cv"])(
+                key + fingerprint(np.concatenate([te for _, te in folds]))
+                + fingerprint(np.array([len(te) for _, te in folds])),
+                base, Xp, yp, folds)
+        else:
+            oof = _oof_member(None, base, Xp, yp, folds)
+    fit = memory.cache(_fit_member, ignore=["base", "X", "y"]) if cached else _fit_member
+    fitted = fit(key, base, Xp, yp)
     if oof is not None and oof.shape[1] != len(fitted.classes_):
         raise ValueError("out-of-fold probabilities and the fitted model disagree on the "
                          "classes; use fewer cv folds")

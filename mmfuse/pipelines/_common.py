@@ -84,14 +84,16 @@ def modality_classifier(extractor, *, C=10.0, memory=None, linear=False, random_
                     memory=memory)
 
 
-def late_classifier(members, *, rule="mean", weights=None, cv=3):
+def late_classifier(members, *, rule="mean", weights=None, cv=3, memory=None):
     """``LateFusionClassifier``; ``rule='learn'`` is the weighted rule with learned weights.
 
     Members without ``predict_proba`` (SVMs) are Platt-calibrated by the fuser
-    with ``cv`` folds; 3 keeps training affordable.
+    with ``cv`` folds; 3 keeps training affordable. ``memory`` caches the
+    members' fits and out-of-fold probabilities (shared by fusers that differ
+    only in the rule).
     """
     if rule not in LATE_RULES:
         raise ValueError(f"rule must be one of {LATE_RULES}; got {rule!r}")
     if rule == "learn":
         rule, weights = "weighted", "learn"
-    return LateFusionClassifier(members, rule=rule, weights=weights, cv=cv)
+    return LateFusionClassifier(members, rule=rule, weights=weights, cv=cv, memory=memory)

@@ -48,7 +48,8 @@ def build(*, fusion="early", strategy="weighted", rule="mean", modalities=("imag
         Wrap the early/single SVM in ``CalibratedClassifierCV(method='sigmoid',
         ensemble=False)`` on 3 shuffled folds, which gives ``predict_proba``
         (late fusion always has it).
-    memory : joblib.Memory or path caching the extracted descriptors.
+    memory : joblib.Memory or path caching the extracted descriptors (and, for
+        late fusion, the members' fits and out-of-fold probabilities).
     random_state : int, default=0
         Seeds the calibration folds (the only stochastic step).
     """
@@ -62,7 +63,7 @@ def build(*, fusion="early", strategy="weighted", rule="mean", modalities=("imag
                               strategy=strategy, **kw)
     if fusion == "late":
         return late_classifier([(m, modality_classifier(FEATURES[m](), C=C, memory=memory),
-                                 COLUMNS[m]) for m in modalities], rule=rule)
+                                 COLUMNS[m]) for m in modalities], rule=rule, memory=memory)
     raise ValueError(f"fusion must be 'early' or 'late'; got {fusion!r}")
 
 

@@ -49,7 +49,7 @@ def build(*, fusion="early", strategy="concat", rule="mean",
                               strategy=strategy, **kw)
     if fusion == "late":
         return late_classifier([(m, modality_classifier(feats[m], memory=memory), COLUMNS[m])
-                                for m in modalities], rule=rule)
+                                for m in modalities], rule=rule, memory=memory)
     raise ValueError(f"fusion must be 'early' or 'late'; got {fusion!r}")
 
 

@@ -242,3 +242,51 @@ def test_modality_missing_in_every_row_at_predict_time_uses_the_others():
     X_drop = X.assign(b=np.nan)
     alone = clf.named_estimators_["a"].predict_proba(X[["a"]])
     np.testing.assert_allclose(clf.predict_proba(X_drop), alone)
+
+
+
+_FITS = {}
+
+
+class _CountingLR(LogisticRegression):
+    """LogisticRegression that counts its fits under ``log`` (a name: clone copies lists)."""
+
+    def __init__(self, C=1.0, log="default"):
+        super().__init__(C=C)
+        self.log = log
+
+    def fit(self, X, y, sample_weight=None):
+        _FITS[self.log] = _FITS.get(self.log, 0) + 1
+        return super().fit(X, y, sample_weight=sample_weight)
+
+
+def test_memory_shares_member_fits_and_out_of_fold_probabilities(rng, tmp_path):
+    from joblib import Memory
+    from sklearn.pipeline import Pipeline
+
+    X, y = _data(rng, n=150, sep=(2.0, 1.0))
+    X = pd.DataFrame({"a": list(X[:, A]),
+                      "b": [None if i % 7 == 0 else r for i, r in enumerate(X[:, B])]})
+
+    def fuser(rule, log, memory, cv=3, **kw):
+        return LateFusionClassifier(
+            [(m, Pipeline([("vec", _VecStack()), ("lr", _CountingLR(log=log))]), m)
+             for m in ("a", "b")], rule=rule, cv=cv, memory=memory, **kw)
+
+    memory = Memory(tmp_path / "cache", verbose=0)
+    for rule, kw in (("stack", {}), ("mean", {}), ("product", {}), ("weighted", {}),
+                     ("mean", {"weights": "learn"})):
+        ref = fuser(rule, "plain", None, **kw).fit(X, y)
+        before = _FITS.get("cached", 0)
+        got = fuser(rule, "cached", memory, **kw).fit(X, y)
+        np.testing.assert_allclose(got.predict_proba(X), ref.predict_proba(X), rtol=1e-12)
+        np.testing.assert_allclose(got.weights_, ref.weights_, rtol=1e-12)
+        if rule != "stack":  # every member fit and fold came from the cache
+            assert _FITS.get("cached", 0) == before
+    # the first fuser fitted 2 members + 2 x 3 folds; the others nothing
+    assert _FITS["cached"] == 2 + 2 * 3 < _FITS["plain"]
+    # other folds or other member parameters are other keys
+    fuser("stack", "cached", memory, cv=4).fit(X, y)
+    assert _FITS["cached"] == 2 + 2 * 3 + 2 * 4
+    fuser("mean", "cached", memory).set_params(a__lr__C=0.5).fit(X, y)
+    assert _FITS["cached"] == 2 + 2 * 3 + 2 * 4 + 1
