@@ -253,6 +253,13 @@ SAFE_TYPES = (
     "scipy.sparse._csc.csc_matrix",
     "scipy.sparse._coo.coo_matrix",
     "scipy.sparse._csr.csr_array",
+    # scikit-learn's own parts of a fitted CalibratedClassifierCV (the Platt
+    # calibration of every recipe's default) and the folds it was given: plain
+    # data holders that skops does not list among its default trusted types
+    "sklearn.calibration._CalibratedClassifier",
+    "sklearn.calibration._SigmoidCalibration",
+    "sklearn.model_selection._split.KFold",
+    "sklearn.model_selection._split.StratifiedKFold",
 )
 
 

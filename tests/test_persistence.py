@@ -130,3 +130,19 @@ def test_mmfuse_pipelines_roundtrip_including_safe_skops(tmp_path, fmt):
     np.testing.assert_array_equal(back.predict(X), model.predict(X))
     assert read_metadata(path)["inputs"] == {"image": "image", "text": "text",
                                              "audio": "audio"}
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"fusion": "late", "rule": "stack"}])
+def test_calibrated_recipe_defaults_load_from_skops_without_extra_trust(tmp_path, kwargs):
+    """Every recipe's default is Platt-calibrated (CalibratedClassifierCV): its private
+    parts and its folds are trusted data holders."""
+    pytest.importorskip("skops")
+    from mmfuse.datasets import load_av_digits
+    from mmfuse.pipelines import load_recipe
+
+    d = load_av_digits(split="train")
+    X, y = d.X.iloc[:90].reset_index(drop=True), d.y[:90]
+    model = load_recipe("av_digits").build(**kwargs).fit(X, y)
+    save(model, tmp_path / "m.skops", format="skops")
+    back = load(tmp_path / "m.skops")
+    np.testing.assert_allclose(back.predict_proba(X), model.predict_proba(X), rtol=1e-12)
