@@ -15,7 +15,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from .._backend import get_namespace, is_numpy_namespace, namespace_for, to_numpy
+from .._backend import get_namespace, is_numpy_namespace, namespace_for, resolve_device, to_numpy
 from .._compat import (DEVICE_CONSTRAINT, Interval, Options, PairInterval, StrOptions,
                        _fit_context, validate_data)
 from .._config import get_config, resolve_configured_device
@@ -693,7 +693,13 @@ def _prepare_transform(estimator):
     """
     import cv2  # noqa: F401, PLC0415
 
-    if not is_numpy_namespace(namespace_for(resolve_configured_device(estimator.device))):
+    try:
+        device = resolve_device(resolve_configured_device(estimator.device))
+    except RuntimeError:
+        # a model saved with device='cuda' loaded on a host without CuPy: it runs once
+        # its device follows this host's (config_context, --device); no warm-up here
+        return
+    if device != "cpu":
         return  # (on a GPU, CuPy compiles its kernels on their first use)
     rows, cols = _pair(estimator.image_size, "image_size")
     shape = (rows, cols, 3) if estimator.color else (rows, cols)
