@@ -17,20 +17,14 @@ import pandas as pd
 import pytest
 import soundfile as sf
 from sklearn.base import clone
-from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
-from sklearn.pipeline import Pipeline
 
 import mmfuse
 from mmfuse import MMFuseInputError, collect_errors, config_context
 from mmfuse._config import collect_warnings
-from mmfuse.audio import MFCCFeatures
 from mmfuse.cli import main
 from mmfuse.datasets import load_manifest
-from mmfuse.fusion import FeatureFusion
-from mmfuse.image import HOGFeatures
 from mmfuse.persistence import load, read_metadata
-from mmfuse.text import TfidfText
 
 distributed = pytest.importorskip("distributed")
 
