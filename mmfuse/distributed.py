@@ -51,6 +51,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+import uuid
 
 import numpy as np
 
@@ -318,10 +319,10 @@ def fit_transform_distributed(fuser, X, y=None, *, client=None, chunk_size=None,
     (codebooks, vocabularies), the fitted normalisers and the fused rows.
     Held by the workers: the chunks of ``X``, the descriptors of the items
     they load (never sent anywhere), each chunk's raw block features (until
-    the fusion of that chunk), and, while a standard scaler, a projection or
-    a mean fill row is fitted, one worker holds that whole block. A fuser with ``memory``
-    also caches each chunk's features there (:class:`joblib.Memory`, which
-    all workers must reach).
+    the fusion of that chunk); while a standard scaler, a projection or a
+    mean fill row is fitted, one worker holds that whole block. A fuser with
+    ``memory`` also caches each chunk's features there (:class:`joblib.Memory`,
+    which all workers must reach).
     """
     from sklearn.base import clone  # noqa: PLC0415
     from sklearn.utils.validation import check_memory  # noqa: PLC0415
@@ -343,6 +344,7 @@ def fit_transform_distributed(fuser, X, y=None, *, client=None, chunk_size=None,
     n = n_rows(inputs[0][0])
     bounds = _bounds(n, chunk_size, client)
     names = [name for name, _, _ in entries]
+    run = uuid.uuid4().hex[:8]  # task keys read mmfuse-<stage>-<block>-<chunk>-<run>
 
     # 1. the blocks' rows go to the workers, one future per block and chunk
     say(f"sending {n} rows to the workers in {len(bounds)} chunk(s) of up to "
@@ -363,12 +365,13 @@ def fit_transform_distributed(fuser, X, y=None, *, client=None, chunk_size=None,
         keys.append(key)
         fits.append(client.submit(_in_context(_fit_block), name, col, t,
                                   memory if caching else None, key, yp, *block_parts,
-                                  pure=False))
+                                  key=f"mmfuse-fit-{name}-{run}"))
     say.wait(fits, "fitting extractors", unit="block")
-    fitted = [client.submit(_first, f, pure=False) if f.status != "error" else None
-              for f in fits]
-    fit_notes = [[] if f.status == "error" else client.submit(_notes, f, pure=False)
-                 for f in fits]
+    fitted = [client.submit(_first, f, key=f"mmfuse-fitted-{n_}-{run}")
+              if f.status != "error" else None for f, n_ in zip(fits, names)]
+    fit_notes = [[] if f.status == "error" else
+                 client.submit(_notes, f, key=f"mmfuse-fit-notes-{n_}-{run}")
+                 for f, n_ in zip(fits, names)]
     good = [f for f in fitted if f is not None]
     if good:
         say.wait(good, "fitting extractors", unit="block")
@@ -382,8 +385,9 @@ def fit_transform_distributed(fuser, X, y=None, *, client=None, chunk_size=None,
             entries, fuser.columns_, keys, fitted, parts):
         extracted.append([] if f is None else [
             client.submit(_in_context(_extract_chunk), name, col, f,
-                          memory if caching else None, key, part, pure=False)
-            for part in block_parts])
+                          memory if caching else None, key, part,
+                          key=f"mmfuse-extract-{name}-{k}-{run}")
+            for k, part in enumerate(block_parts)])
     say.wait([e for block in extracted for e in block], "extracting")
     for fit, block in zip(fits, extracted):  # a local fit raises block by block, row by row
         _raise_first([fit])
@@ -406,7 +410,7 @@ def fit_transform_distributed(fuser, X, y=None, *, client=None, chunk_size=None,
     say(f"fusing {len(bounds)} chunk(s) on the workers and gathering the fused features")
     [fuser_f] = client.scatter([fuser], broadcast=True, hash=False)
     fused = [client.submit(_fuse_chunk, fuser_f, *[block[k] for block in extracted],
-                           pure=False) for k in range(len(bounds))]
+                           key=f"mmfuse-fuse-{k}-{run}") for k in range(len(bounds))]
     say.wait(fused, "fusing")
     _raise_first(fused)
     results = client.gather(fused)
@@ -443,7 +447,8 @@ def _block_post(fuser, client, name, block, shapes, dim):
     row_wise = (fuser.block_norm != "standard" and (dim is None or dim == width)
                 and fuser.missing != "mean")
     if not row_wise:  # a scaler, a projection or a mean: one worker, on the whole block
-        return client.submit(_fit_post, fuser, name, dim, *block, pure=False).result()
+        return client.submit(_fit_post, fuser, name, dim, *block,
+                             key=f"mmfuse-post-{name}-{uuid.uuid4().hex[:8]}").result()
     # an L2 norm (or none) is row by row and the fill row is constant: the post only
     # learns the block's width, which a probe row of that width and dtype gives
     probe = sp.csr_matrix((1, width), dtype=dtype) if sparse else np.zeros((1, width), dtype)

@@ -242,7 +242,9 @@ def test_search_on_dask_reuses_cached_features_and_equals_a_local_search(data, c
     import joblib
 
     with config_context(device="cpu", working_memory=17), dask_backend(client):
+        pids = joblib.Parallel()(joblib.delayed(os.getpid)() for _ in range(4))
         seen = joblib.Parallel()(joblib.delayed(mmfuse.get_config)() for _ in range(4))
+    assert os.getpid() not in pids  # n_jobs=None: on the workers
     assert {(c["device"], c["working_memory"]) for c in seen} == {("cpu", 17)}
 
 
