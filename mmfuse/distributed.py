@@ -418,7 +418,10 @@ def fit_transform_distributed(fuser, X, y=None, *, client=None, chunk_size=None,
     for b in range(len(entries)):  # each block's warnings, in row order, joined per cause
         for note in _merge_notes(fit_notes[b] + [w for _, notes in results for w in notes[b]]):
             warn_input(note)
-    return _vstack([Z for Z, _ in results])
+    from sklearn.utils._set_output import _wrap_data_with_container  # noqa: PLC0415
+
+    # set_output(transform='pandas') as fit_transform honours it
+    return _wrap_data_with_container("transform", _vstack([Z for Z, _ in results]), X, fuser)
 
 
 def _first(result):

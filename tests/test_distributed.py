@@ -24,6 +24,7 @@ from mmfuse import MMFuseInputError, collect_errors, config_context
 from mmfuse._config import collect_warnings
 from mmfuse.cli import main
 from mmfuse.datasets import load_manifest
+from mmfuse.fusion import FeatureFusion
 from mmfuse.persistence import load, read_metadata
 
 distributed = pytest.importorskip("distributed")
@@ -136,14 +137,14 @@ def scheduler(tmp_path_factory):
                     raise
                 time.sleep(0.5)
         yield address
-    finally:
+    finally:  # the worker first: a worker whose scheduler is gone waits to reconnect
         for p in reversed(procs):
             p.terminate()
-        for p in procs:
             try:
-                p.wait(timeout=20)
+                p.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 p.kill()
+                p.wait(timeout=5)
 
 
 @pytest.fixture(scope="module")
@@ -188,6 +189,12 @@ def test_fit_distributed_equals_a_local_fit(data, client, settings):
     assert any("rows 3, 17, column 'image'" in str(n) for n in notes)
     assert stages[0].startswith("sending 24 rows to the workers in 5 chunk(s)")
     assert any(s.startswith("extracting image, text, audio: 15 task(s)") for s in stages)
+    if settings:  # set_output(transform='pandas') as fit_transform honours it (dense blocks)
+        fuser = FeatureFusion([(name, t, col) for name, t, col in local[0].transformers
+                               if name != "text"], **settings).set_output(transform="pandas")
+        pd.testing.assert_frame_equal(
+            fit_transform_distributed(clone(fuser), X, y, client=client, chunk_size=9),
+            clone(fuser).fit_transform(X, y), rtol=1e-6, atol=1e-6)
 
 
 def test_a_bad_training_row_raises_as_in_a_local_fit(data, client):
