@@ -283,6 +283,37 @@ def _check_out(path):
         raise UsageError(str(exc)) from None
 
 
+class _Cluster:
+    """The Dask client of ``--scheduler`` (None without it), entered once the arguments,
+    the model or recipe and the manifest are checked, before the heavy work.
+
+    ``local`` starts a LocalCluster on 127.0.0.1 (``--n-jobs`` workers, 2 by
+    default); an address that does not answer is one line within 5 s
+    (:class:`mmfuse.scoring._DaskClient`), exit code 1.
+    """
+
+    def __init__(self, args, say):
+        self.args, self.say, self._cm = args, say, None
+
+    def __enter__(self):
+        scheduler = getattr(self.args, "scheduler", None)
+        if not scheduler:
+            return None
+        from mmfuse.scoring import _DaskClient  # noqa: PLC0415
+
+        self.say("starting a Dask LocalCluster on 127.0.0.1" if scheduler == "local"
+                 else f"connecting to the Dask scheduler {scheduler}")
+        self._cm = _DaskClient(scheduler, getattr(self.args, "n_jobs", None))
+        client = self._cm.__enter__()
+        threads = client.nthreads()
+        self.say(f"Dask cluster: {len(threads)} worker(s), {sum(threads.values())} thread(s)")
+        return client
+
+    def __exit__(self, *exc):
+        if self._cm is not None:
+            self._cm.__exit__(*exc)
+
+
 # --------------------------------------------------------------------------- commands
 
 def _cmd_demo(args) -> int:
@@ -373,9 +404,14 @@ def _cmd_evaluate(args) -> int:
     if unknown:
         raise ValueError(f"{args.manifest}: label(s) {unknown[:10]} are not classes of the model "
                          f"(its classes: {', '.join(map(str, model.classes_))})")
-    say(f"scoring {len(frame)} rows and writing the report to {args.report}")
     ids = frame["id"].to_numpy() if "id" in frame.columns else None
-    with _context(args), _warnings_with_ids(frame):
+    with _Cluster(args, say) as client, _context(args), _warnings_with_ids(frame):
+        say(f"scoring {len(frame)} rows" + (" on the Dask cluster" if client else "")
+            + f" and writing the report to {args.report}")
+        if client is not None:  # screening and every prediction: row chunks as Dask tasks
+            from mmfuse.distributed import _OnDask  # noqa: PLC0415
+
+            model = _OnDask(model, client)
         try:
             metrics = evaluate_model(model, frame[list(cols)], frame["label"].to_numpy(),
                                      args.report, ids=ids, on_error=args.on_error,
@@ -469,9 +505,9 @@ def _cmd_train(args) -> int:
     info = {"recipe": args.recipe, "params": params, "n_train": int(len(train))}
     if args.seed is not None:
         info["seed"] = args.seed
-    with _context(args), _warnings_with_ids(frame):
+    with _Cluster(args, say) as client, _context(args), _warnings_with_ids(frame):
         try:
-            _train(args, say, recipe, model, X, y, test, cols, info)
+            _train(args, say, recipe, model, X, y, test, cols, info, client)
         except Exception as exc:  # noqa: BLE001 - re-raised, with the row's id
             raise _with_ids(exc, frame) from exc
     return EXIT_OK
@@ -505,22 +541,34 @@ def _split(args, frame):
     return train, test
 
 
-def _train(args, say, recipe, model, X, y, test, cols, info):
+def _train(args, say, recipe, model, X, y, test, cols, info, client=None):
+    import contextlib  # noqa: PLC0415
+
     import numpy as np  # noqa: PLC0415
 
     from mmfuse.persistence import save  # noqa: PLC0415
 
     t0 = time.perf_counter()
+    dask = {}
+    if client is not None:  # the same model, its work spread over the cluster
+        from mmfuse.distributed import dask_backend, fit_distributed  # noqa: PLC0415
+
+        dask = dict(client=client, on_stage=say, progress=False if args.quiet else None)
+    # with a cluster n_jobs=None means every worker thread (joblib's Dask backend)
+    n_jobs = None if client is not None else args.n_jobs
     if args.grid:
         from sklearn.model_selection import GridSearchCV, ParameterGrid  # noqa: PLC0415
 
         folds = args.cv or 3
         n = len(ParameterGrid(recipe.PARAM_GRID))
-        say(f"grid search on {len(X)} rows: {n} candidates x {folds} folds = {n * folds} fits, "
-            "then one on all rows")
-        search = GridSearchCV(model, recipe.PARAM_GRID, cv=folds, n_jobs=args.n_jobs,
+        say(f"grid search on {len(X)} rows: {n} candidates x {folds} folds = {n * folds} fits"
+            + (" as Dask tasks" if dask else "") + ", then one on all rows")
+        search = GridSearchCV(model, recipe.PARAM_GRID, cv=folds, n_jobs=n_jobs,
                               error_score="raise")
-        search.fit(X, y)
+        if dask:
+            fit_distributed(search, X, y, **dask)
+        else:
+            search.fit(X, y)
         model = search.best_estimator_
         info.update(best_params={k: repr(v) for k, v in search.best_params_.items()},
                     cv_score=float(search.best_score_))
@@ -530,14 +578,20 @@ def _train(args, say, recipe, model, X, y, test, cols, info):
         if args.cv and args.cv > 1:
             from sklearn.model_selection import cross_val_score  # noqa: PLC0415
 
-            say(f"{args.cv}-fold cross-validation on {len(X)} rows ({args.cv} fits)")
-            scores = cross_val_score(model, X, y, cv=args.cv, n_jobs=args.n_jobs,
-                                     error_score="raise")
+            say(f"{args.cv}-fold cross-validation on {len(X)} rows ({args.cv} fits"
+                + (" as Dask tasks)" if dask else ")"))
+            with dask_backend(client) if dask else contextlib.nullcontext():
+                scores = cross_val_score(model, X, y, cv=args.cv, n_jobs=n_jobs,
+                                         error_score="raise")
             info["cv_score"] = float(scores.mean())
             _result(args, f"{args.cv}-fold CV accuracy {scores.mean():.4f} +- "
                           f"{scores.std():.4f}")
-        say(f"fitting on {len(X)} rows (extracting {', '.join(cols)}, then the classifier)")
-        model.fit(X, y)
+        say(f"fitting on {len(X)} rows (extracting {', '.join(cols)}, then the classifier)"
+            + (" on the Dask cluster" if dask else ""))
+        if dask:
+            fit_distributed(model, X, y, **dask)
+        else:
+            model.fit(X, y)
     info["fit_seconds"] = round(time.perf_counter() - t0, 3)
     if len(test):
         from mmfuse.report import coerce_labels  # noqa: PLC0415
@@ -634,7 +688,14 @@ def build_parser() -> argparse.ArgumentParser:
                         "before the final fit (K more fits; none by default or with 0)")
     p.add_argument("--param", action="append", metavar="KEY=VALUE",
                    help="recipe parameter (build() keyword or nested set_params key)")
-    p.add_argument("--n-jobs", type=int, default=None)
+    p.add_argument("--n-jobs", type=int, default=None, metavar="N",
+                   help="parallel fits of --grid/--cv (processes); with --scheduler local, "
+                        "the number of Dask workers (2 by default)")
+    p.add_argument("--scheduler", default=None, metavar="local|ADDRESS",
+                   help="train on Dask: extraction in row chunks on the workers, the fits of "
+                        "--grid/--cv as Dask tasks, the same model as without; 'local' starts "
+                        "a LocalCluster on 127.0.0.1, else the address of a running scheduler "
+                        "(item paths must resolve on the workers)")
     p.add_argument("--seed", type=int, default=None, metavar="N",
                    help="random_state passed to the recipe's build(), which seeds every "
                         "stochastic step (default: the recipe's own, 0)")
@@ -685,6 +746,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--n-repeats", type=_count, default=5, metavar="K",
                    help="shuffles per modality for the permutation contribution (default "
                         "5; each costs one prediction of the rows; 0 leaves it out)")
+    p.add_argument("--scheduler", default=None, metavar="local|ADDRESS",
+                   help="screen and predict the rows in chunks as Dask tasks ('local' "
+                        "starts a LocalCluster on 127.0.0.1, else the address of a running "
+                        "scheduler); the same report as without")
+    p.add_argument("--n-jobs", type=int, default=None, metavar="N",
+                   help="with --scheduler local, the number of Dask workers (2 by default)")
     _common_options(p)
     p.set_defaults(func=_cmd_evaluate)
     return parser

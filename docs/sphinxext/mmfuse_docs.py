@@ -29,6 +29,7 @@ MODULES = {
     "mmfuse.io": "Loading items",
     "mmfuse.persistence": "Saving and loading models",
     "mmfuse.scoring": "Batch scoring",
+    "mmfuse.distributed": "Training and prediction on Dask",
     "mmfuse.report": "Evaluation reports",
     "mmfuse.pipelines": "Recipes",
     "mmfuse.cli": "Command line",

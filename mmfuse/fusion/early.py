@@ -300,19 +300,8 @@ class FeatureFusion(TransformerMixin, TripleComposition):
             return self._fit_transform(X, y)
 
     def _fit_transform(self, X, y):
-        active = self._check_params()
-        X = check_fusion_input(X)
-        validate_data(self, X, reset=True, skip_check_array=True)
-        y_arr = None if y is None else np.asarray(y)
+        entries, inputs, y_arr = self._start_fit(X, y)
         memory = check_memory(self.memory)
-        entries = [(n, t, c) for n, t, c in self.transformers if t != "drop"]
-        all_names = [n for n, _, _ in self.transformers]
-        w_all = as_weight_vector(self.weights, all_names)
-        self.weights_ = np.array([w for n, w in zip(all_names, w_all) if n in active])
-
-        self.columns_ = [col(X) if callable(col) else col for _, _, col in entries]
-        inputs, _ = self._block_inputs(X, [(n, t, c) for (n, t, _), c
-                                           in zip(entries, self.columns_)], fitting=True)
         caching = memory.location is not None
         fit_one = memory.cache(_fit_transform_one, ignore=["transformer", "X", "y"])
         jobs, self._fit_keys = [], []
@@ -320,8 +309,7 @@ class FeatureFusion(TransformerMixin, TripleComposition):
             Xp = take_rows(Xb, present) if not present.all() else Xb
             yp = None if y_arr is None else y_arr[present]
             t = "passthrough" if t == "passthrough" else clone(t)
-            key = (fingerprint([t, type(t).__module__, type(t).__qualname__])
-                   + fingerprint(Xp) + fingerprint(yp)) if caching else None
+            key = self._fit_key(t, Xp, yp) if caching else None
             self._fit_keys.append(key)
             jobs.append(delayed(in_block)("block", name, col, t, fit_one, key, t, Xp, yp))
         results = Parallel(n_jobs=self.n_jobs, prefer="threads")(jobs)
@@ -330,23 +318,62 @@ class FeatureFusion(TransformerMixin, TripleComposition):
                               in zip(entries, results)]
         raw = [to_2d(Z, n) for (n, _, _), (Z, _) in zip(entries, results)]
         dims = self._target_dims([Z.shape[1] for Z in raw])
-        dense = self.strategy not in ("concat", "weighted")
         self.posts_, self.missing_fill_, blocks = [], {}, []
         for (name, _, _), Z, dim, (_, present) in zip(entries, raw, dims, inputs):
-            post = BlockPost(name, self.block_norm, dim, dense=dense)
-            Zp = post.fit_transform(Z)
-            fill = self._fill_row(Zp)
+            post, fill, Zp = self._fit_post(name, Z, dim)
             self.posts_.append(post)
             self.missing_fill_[name] = fill
             blocks.append(scatter_rows(Zp, present, fill))
-        self.block_dims_ = {name: b.shape[1] for (name, _, _), b in zip(entries, blocks)}
+        self._finish_fit()
+        return self._combine(blocks, [present for _, present in inputs])
+
+    # The stages of a fit, also run one by one by :mod:`mmfuse.distributed`, which
+    # extracts the blocks on Dask workers: _start_fit (checks, screening), one
+    # fit_transform per block, _fit_post per block, _finish_fit, then _combine.
+
+    def _start_fit(self, X, y):
+        """Check parameters and input, set ``n_features_in_``, ``weights_`` and
+        ``columns_``; return ``(active entries, screened block inputs, y array)``."""
+        active = self._check_params()
+        X = check_fusion_input(X)
+        validate_data(self, X, reset=True, skip_check_array=True)
+        y_arr = None if y is None else np.asarray(y)
+        entries = [(n, t, c) for n, t, c in self.transformers if t != "drop"]
+        all_names = [n for n, _, _ in self.transformers]
+        w_all = as_weight_vector(self.weights, all_names)
+        self.weights_ = np.array([w for n, w in zip(all_names, w_all) if n in active])
+        self.columns_ = [col(X) if callable(col) else col for _, _, col in entries]
+        inputs, _ = self._block_inputs(X, [(n, t, c) for (n, t, _), c
+                                           in zip(entries, self.columns_)], fitting=True)
+        return entries, inputs, y_arr
+
+    @staticmethod
+    def _fit_key(transformer, Xp, yp):
+        """The cache key of a block's fit: the unfitted transformer, its rows and labels."""
+        t = transformer
+        return (fingerprint([t, type(t).__module__, type(t).__qualname__])
+                + fingerprint(Xp) + fingerprint(yp))
+
+    def _fit_post(self, name, Z, dim):
+        """Fit one block's normaliser/projector on its raw features ``Z`` (present rows).
+
+        Returns ``(post, fill row, normalised Z)``.
+        """
+        post = BlockPost(name, self.block_norm, dim,
+                         dense=self.strategy not in ("concat", "weighted"))
+        Zp = post.fit_transform(Z)
+        return post, self._fill_row(Zp), Zp
+
+    def _finish_fit(self):
+        """``block_dims_`` and ``output_indices_`` from the fitted posts; the size check."""
+        self.block_dims_ = {name: post.n_out for (name, _, _), post
+                            in zip(self.transformers_, self.posts_)}
         self.output_indices_ = {}
         if self.strategy in ("concat", "weighted"):
             edges = np.cumsum([0, *self.block_dims_.values()])
             self.output_indices_ = {name: slice(int(a), int(b)) for name, a, b
                                     in zip(self.block_dims_, edges[:-1], edges[1:])}
         self._check_fused_size()
-        return self._combine(blocks, [present for _, present in inputs])
 
     def _row_contract(self, X, entries):
         """Each block's raw input with its present rows, and the arguments of the row checks."""
