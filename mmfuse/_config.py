@@ -184,7 +184,6 @@ def report_errors(errors) -> None:
         return
     import warnings  # noqa: PLC0415
 
-
     shown = "; ".join(str(e) for e in errors[:10])
     more = f"; and {len(errors) - 10} more" if len(errors) > 10 else ""
     warnings.warn(MMFuseInputWarning(

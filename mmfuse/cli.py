@@ -24,7 +24,7 @@ import platform
 import sys
 import time
 
-from .exceptions import UsageError  # noqa: F401 - defined there, raised here
+from .exceptions import UsageError
 
 __all__ = ["main"]
 
