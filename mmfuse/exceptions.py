@@ -3,9 +3,9 @@
 The classes are re-exported where they are used, so both spellings name the
 same class (``mmfuse.io.MMFuseInputError is mmfuse.exceptions.MMFuseInputError``):
 
-:class:`MMFuseInputError` (also ``mmfuse.MMFuseInputError``, ``mmfuse.io``)
+:class:`~mmfuse.MMFuseInputError` (also ``mmfuse.MMFuseInputError``, ``mmfuse.io``)
     A raw input item that cannot be used; names the row, id, column, path and cause.
-:class:`MMFuseInputWarning` (also ``mmfuse.MMFuseInputWarning``, ``mmfuse.io``)
+:class:`~mmfuse.MMFuseInputWarning` (also ``mmfuse.MMFuseInputWarning``, ``mmfuse.io``)
     Input items that were usable but odd or repaired, or rows left out under
     ``on_error='skip'`` with nobody collecting them.
 :class:`ModelFileError` (also ``mmfuse.persistence``)
@@ -50,7 +50,7 @@ class MMFuseInputError(ValueError):
 
     See Also
     --------
-    MMFuseInputWarning : usable but odd input, and rows skipped without a collector.
+    mmfuse.MMFuseInputWarning : usable but odd input, and rows skipped without a collector.
     mmfuse.collect_errors : collect the errors of skipped rows as values.
 
     Notes
@@ -124,7 +124,7 @@ class MMFuseInputWarning(UserWarning):
 
     See Also
     --------
-    MMFuseInputError : input that cannot be used.
+    mmfuse.MMFuseInputError : input that cannot be used.
 
     Notes
     -----
