@@ -8,16 +8,17 @@ Subpackages (imported lazily): :mod:`mmfuse.image`, :mod:`mmfuse.text`,
 :mod:`mmfuse.audio`, :mod:`mmfuse.fusion`, :mod:`mmfuse.datasets`,
 :mod:`mmfuse.io`, :mod:`mmfuse.kernels`, :mod:`mmfuse.persistence`,
 :mod:`mmfuse.svm` (:class:`~mmfuse.svm.FastSVC`: libsvm's decisions by matrix products).
+Every exception and warning class lives in :mod:`mmfuse.exceptions`.
 """
 
 import importlib
 
 from ._config import collect_errors, config_context, get_config, set_config
-from .io import MMFuseInputError, MMFuseInputWarning
+from .exceptions import MMFuseInputError, MMFuseInputWarning
 
 __version__ = "0.2.0.dev0"
 
-_SUBMODULES = {"audio", "image", "text", "fusion", "datasets", "io", "kernels",
+_SUBMODULES = {"audio", "image", "text", "fusion", "datasets", "exceptions", "io", "kernels",
                "persistence", "pipelines", "cli", "svm"}
 _LAZY_ATTRS = {"save": "persistence", "load": "persistence", "FastSVC": "svm",
                "to_fast_svc": "svm"}

@@ -13,7 +13,7 @@ on_error : {'raise', 'skip'}
     What prediction-time calls (``transform``, ``predict``, ``predict_proba``,
     ``decision_function``) do with a row whose item cannot be loaded, or a row
     in which no modality is present. ``'raise'`` raises
-    :class:`mmfuse.io.MMFuseInputError`; ``'skip'`` removes the row from the
+    :class:`mmfuse.MMFuseInputError`; ``'skip'`` removes the row from the
     batch before any extractor or classifier sees it (the output has one row
     per *good* input row, in input order) and reports its error to every
     active :func:`collect_errors` block. Fitting always raises: a training
@@ -31,6 +31,8 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import sys
+
+from .exceptions import MMFuseInputWarning
 
 __all__ = ["collect_errors", "config_context", "get_config", "set_config", "show_progress"]
 
@@ -181,8 +183,6 @@ def report_errors(errors) -> None:
             sink.extend(errors)
         return
     import warnings  # noqa: PLC0415
-
-    from .io import MMFuseInputWarning  # noqa: PLC0415
 
     shown = "; ".join(str(e) for e in errors[:10])
     more = f"; and {len(errors) - 10} more" if len(errors) > 10 else ""

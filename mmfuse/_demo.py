@@ -8,6 +8,10 @@ modality: the early fusers share a ``joblib.Memory`` cache and the late fusers
 reuse the single-modality pipelines' features through the same cache; the late
 fusers also share their members' fits and out-of-fold probabilities. The
 models train one thread per core.
+
+This module is part of the command line (private, used only by
+:mod:`mmfuse.cli`): like the CLI, and unlike the library, it may import the
+recipes (:mod:`mmfuse.pipelines`); tests/test_architecture.py holds that rule.
 """
 
 from __future__ import annotations

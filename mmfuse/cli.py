@@ -24,6 +24,8 @@ import platform
 import sys
 import time
 
+from .exceptions import UsageError
+
 __all__ = ["main"]
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -45,10 +47,6 @@ _OPTIONAL = {"cupy": ("gpu", ["cupy-cuda13x", "cupy-cuda12x", "cupy-cuda11x", "c
              "dask": ("dask", ["dask"]), "distributed": ("dask", ["distributed"]),
              "skops": ("safe", ["skops"]), "matplotlib": ("report", ["matplotlib"]),
              "pyarrow": ("parquet", ["pyarrow"])}
-
-
-class UsageError(Exception):
-    """A command used wrongly or a missing component: exit code 2."""
 
 
 # --------------------------------------------------------------------------- info

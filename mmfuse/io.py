@@ -43,6 +43,14 @@ import numpy as np
 
 from ._config import warn_input
 from ._validation import constraints_of, validate_params
+# defined in mmfuse.exceptions; re-exported here (mmfuse.io.MMFuseInputError is the same
+# class, and pickles that name mmfuse.io._rebuild_error / _rebuild_warning still load)
+from .exceptions import (  # noqa: F401
+    MMFuseInputError,
+    MMFuseInputWarning,
+    _rebuild_error,
+    _rebuild_warning,
+)
 
 __all__ = [
     "LoadedColumn",
@@ -57,133 +65,6 @@ __all__ = [
 ]
 
 ON_ERROR = ("raise", "skip")
-
-
-class MMFuseInputError(ValueError):
-    """A raw input item that cannot be used, with where it came from and why.
-
-    Parameters
-    ----------
-    cause : str
-        What is wrong, in plain words, ideally with the fix.
-    row : int or hashable, optional
-        Row label (position or index value) of the item in its batch.
-    column : str, optional
-        Column (modality) name.
-    path : str or os.PathLike, optional
-        File the item was read from.
-    id : hashable, optional
-        The row's identifier (a manifest's ``id`` column).
-
-    Notes
-    -----
-    The message reads
-    ``"row 17 (id a17), column 'audio', clips/a.wav: file is empty (0 bytes)"``;
-    parts that are unknown are left out.
-    """
-
-    def __init__(self, cause, *, row=None, column=None, path=None, id=None):  # noqa: A002
-        self.cause = str(cause)
-        self.row = row
-        self.id = id
-        self.column = column
-        self.path = None if path is None else os.fspath(path)
-        super().__init__(self._message())
-
-    def _message(self) -> str:
-        where = []
-        if self.row is not None:
-            where.append(f"row {self.row}" + (f" (id {self.id})" if self.id is not None
-                                              else ""))
-        elif self.id is not None:
-            where.append(f"id {self.id}")
-        if self.column is not None:
-            where.append(f"column {self.column!r}")
-        if self.path is not None:
-            where.append(str(self.path))
-        return f"{', '.join(where)}: {self.cause}" if where else self.cause
-
-    def __str__(self) -> str:
-        return self._message()
-
-    def with_context(self, *, row=None, column=None, path=None, id=None  # noqa: A002
-                     ) -> "MMFuseInputError":
-        """A copy with row/id/column/path filled in where this error lacks them."""
-        return MMFuseInputError(
-            self.cause,
-            row=self.row if self.row is not None else row,
-            column=self.column if self.column is not None else column,
-            path=self.path if self.path is not None else path,
-            id=self.id if self.id is not None else id,
-        )
-
-    def as_record(self) -> dict:
-        """``{'row', 'id', 'column', 'path', 'cause'}``: one line of an errors table."""
-        return {"row": self.row, "id": self.id, "column": self.column, "path": self.path,
-                "cause": self.cause}
-
-    def __reduce__(self):  # keep keyword-only attributes through pickling (joblib workers)
-        return (_rebuild_error, (self.cause, self.row, self.column, self.path, self.id))
-
-
-def _rebuild_error(cause, row, column, path, id=None):  # noqa: A002
-    return MMFuseInputError(cause, row=row, column=column, path=path, id=id)
-
-
-class MMFuseInputWarning(UserWarning):
-    """Input items were usable but odd or repaired (a blank image, undecodable text bytes).
-
-    Parameters
-    ----------
-    cause : str
-        What was found and what was done about it.
-    rows : sequence, optional
-        Row labels of the items concerned.
-    column : str, optional
-        Their column.
-    paths : sequence of str or None, optional
-        The file of each row (aligned with ``rows``), where items are files.
-
-    Notes
-    -----
-    The message reads ``"rows 3, 9, column 'image': image has no gradient ..."``.
-    :meth:`describe` adds ids and paths (``mmfuse score`` does so, one line per
-    warning).
-    """
-
-    def __init__(self, cause, *, rows=(), column=None, paths=None):
-        self.cause = str(cause)
-        self.rows = list(rows)
-        self.column = column
-        self.paths = None if paths is None else [None if p is None else os.fspath(p)
-                                                 if isinstance(p, os.PathLike) else p
-                                                 for p in paths]
-        super().__init__(self.describe())
-
-    def describe(self, ids=None, *, limit=10) -> str:
-        """One line: the rows (with ids from the ``{row: id}`` mapping ``ids``, and
-        paths, when given), the column and the cause."""
-        if not self.rows:
-            return self.cause
-        shown = []
-        for i, r in enumerate(self.rows[:limit]):
-            extra = []
-            if ids is not None and ids.get(r) is not None:
-                extra.append(f"id {ids[r]}")
-            if ids is not None and self.paths and isinstance(self.paths[i], str):
-                extra.append(self.paths[i])
-            shown.append(str(r) + (f" ({', '.join(extra)})" if extra else ""))
-        more = f" and {len(self.rows) - limit} more" if len(self.rows) > limit else ""
-        col = f", column {self.column!r}" if self.column is not None else ""
-        return (f"row{'s' if len(self.rows) > 1 else ''} {', '.join(shown)}{more}{col}: "
-                f"{self.cause}")
-
-    def __reduce__(self):  # keep the keyword-only attributes through pickling
-        return (_rebuild_warning, (self.cause, self.rows, self.column, self.paths))
-
-
-def _rebuild_warning(cause, rows, column, paths):
-    return MMFuseInputWarning(cause, rows=rows, column=column, paths=paths)
 
 
 def is_missing(item) -> bool:

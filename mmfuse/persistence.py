@@ -8,7 +8,7 @@ The JSON header holds the metadata (library versions, classes, input columns and
 their kinds, creation time, user metadata), the payload format (``joblib`` or
 ``skops``), its size and its SHA-256. :func:`load` checks size and checksum
 *before* deserialising, so a truncated or altered file gives a clear
-:class:`ModelFileError` instead of an unpickling traceback.
+:class:`~mmfuse.exceptions.ModelFileError` instead of an unpickling traceback.
 
 ``format='joblib'`` (default) pickles: load only files you trust.
 ``format='skops'`` (``pip install 'mmfuse[safe]'``) stores a skops archive that
@@ -31,6 +31,7 @@ import tempfile
 import warnings
 
 from ._base import new_file_mode
+from .exceptions import ModelFileError, VersionMismatchWarning  # defined there, re-exported
 from pathlib import Path
 
 __all__ = ["ModelFileError", "VersionMismatchWarning", "load", "read_metadata", "save"]
@@ -38,14 +39,6 @@ __all__ = ["ModelFileError", "VersionMismatchWarning", "load", "read_metadata", 
 MAGIC = b"MMFUSE-MODEL\n"
 FORMATS = ("joblib", "skops")
 _CONTAINER_VERSION = 1
-
-
-class ModelFileError(ValueError):
-    """A model file that is not an mmfuse model, is truncated, altered or unsafe."""
-
-
-class VersionMismatchWarning(UserWarning):
-    """The model was trained with other library versions than the ones loading it."""
 
 
 def _versions() -> dict:

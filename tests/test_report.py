@@ -207,3 +207,35 @@ def test_page_renders_in_headless_chromium(early, data, tmp_path):
     assert blue.sum() > 500, blue.sum()
     # and the text of the page (dark pixels) is there too
     assert ((pixels < 0.3).all(axis=-1)).sum() > 2000
+
+
+def test_a_callers_backend_is_never_switched(early, data, tmp_path):
+    """In a fresh interpreter that chose the 'svg' backend, importing and using the report
+    leaves that backend selected and pyplot without figures (the report draws on
+    matplotlib.figure.Figure objects of its own; the library never calls matplotlib.use)."""
+    import os
+    import subprocess
+    import sys
+
+    import joblib
+
+    _, _, Xte, yte = data
+    joblib.dump((early, Xte, yte), tmp_path / "case.joblib")
+    code = (
+        "import sys, joblib, matplotlib\n"
+        "matplotlib.use('svg')\n"
+        "import mmfuse, mmfuse.report\n"
+        "assert matplotlib.get_backend() == 'svg', matplotlib.get_backend()\n"
+        "model, X, y = joblib.load(sys.argv[1])\n"
+        "mmfuse.report.evaluate_model(model, X, y, sys.argv[2], n_repeats=1)\n"
+        "assert matplotlib.get_backend() == 'svg', matplotlib.get_backend()\n"
+        "plt = sys.modules.get('matplotlib.pyplot')\n"
+        "assert plt is None or plt.get_fignums() == [], plt.get_fignums()\n"
+        "print('backend kept')\n")
+    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
+    res = subprocess.run([sys.executable, "-c", code, str(tmp_path / "case.joblib"),
+                          str(tmp_path / "rep")], capture_output=True, text=True, env=env,
+                         timeout=300)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.strip() == "backend kept"
+    assert (tmp_path / "rep" / "index.html").is_file()

@@ -17,7 +17,6 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
 from sklearn.svm import SVC
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import mmfuse
 from mmfuse import svm as msvm
@@ -354,21 +353,6 @@ def test_gpu_decisions_equal_libsvm():
     with mmfuse.config_context(device="cuda"):
         _assert_decisions_equal(ref, fast, X)
         np.testing.assert_allclose(fast.predict_proba(X), ref.predict_proba(X), atol=1e-8)
-
-
-# scikit-learn's own list for SVC (sklearn/utils/_test_common/instance_generator.py)
-_SKLEARN_SVC_XFAIL = {
-    "check_sample_weight_equivalence_on_dense_data":
-        "libsvm: sample_weight is not equivalent to removing/repeating samples",
-    "check_sample_weight_equivalence_on_sparse_data":
-        "libsvm: sample_weight is not equivalent to removing/repeating samples",
-}
-
-
-@parametrize_with_checks([FastSVC(), FastSVC(kernel="precomputed")],
-                         expected_failed_checks=lambda est: _SKLEARN_SVC_XFAIL)
-def test_sklearn_estimator_checks(estimator, check):
-    check(estimator)
 
 
 def test_rbf_exact_for_features_far_from_the_origin():

@@ -20,6 +20,7 @@ from pathlib import Path
 # section order and titles; modules not listed follow in alphabetical order
 MODULES = {
     "mmfuse": "Configuration and input errors",
+    "mmfuse.exceptions": "Errors and warnings",
     "mmfuse.image": "Image features",
     "mmfuse.text": "Text features",
     "mmfuse.audio": "Audio features",

@@ -1,4 +1,7 @@
-"""Codebook assignment and the BoVW / VLAD / Fisher encoders (mmfuse.image.encoding)."""
+"""Codebook assignment and the BoVW / VLAD / Fisher encoders (mmfuse.image.encoding).
+
+scikit-learn's estimator checks for the encoders run in tests/test_common.py.
+"""
 
 import pickle
 
@@ -10,7 +13,6 @@ from sklearn.mixture import GaussianMixture
 from sklearn.pipeline import make_pipeline
 from sklearn.svm import LinearSVC
 from sklearn.utils import get_tags
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from mmfuse import config_context
 from mmfuse.image import BoVWEncoder, FisherEncoder, VLADEncoder, assign
@@ -281,23 +283,3 @@ def test_errors_name_the_problem(rng):
 def test_non_deterministic_tag_follows_random_state():
     assert get_tags(VLADEncoder()).non_deterministic
     assert not get_tags(VLADEncoder(random_state=0)).non_deterministic
-
-
-# --------------------------------------------------------------------------- sklearn checks
-
-#: A 2-D array is read as one descriptor per sample, so every check applies and
-#: none is expected to fail (soft BoVW shares all code paths checked here but the
-#: responsibilities, which test_bovw_soft_is_kernel_codebook covers).
-EXPECTED_FAILED = {}
-
-
-def _expected_failed(estimator):
-    return EXPECTED_FAILED
-
-
-@parametrize_with_checks(
-    [BoVWEncoder(3, random_state=0), VLADEncoder(3, random_state=0),
-     FisherEncoder(2, random_state=0)],
-    expected_failed_checks=_expected_failed)
-def test_sklearn_compatible_encoder(estimator, check):
-    check(estimator)

@@ -10,7 +10,6 @@ from skimage import data
 from skimage.feature import hog as sk_hog
 from sklearn.base import clone
 from sklearn.utils import estimator_checks as ec
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from mmfuse import collect_errors, config_context
 from mmfuse._backend import asarray, to_numpy
@@ -509,29 +508,8 @@ def test_mnist_subset_hog_svc(shared_datasets):
 
 
 # --------------------------------------------------------------------------- sklearn checks
-
-#: data-driven checks: they feed (n_samples, n_features) arrays of standard-normal floats,
-#: which are neither a column of images nor pixels in [0, 1]; their intent is tested above.
-EXPECTED_NOT_APPLICABLE = {
-    "check_fit_score_takes_y": "numeric 2-D X; y is accepted and ignored "
-                               "(test_pipeline_grid_search_clone_pickle_and_pandas_output)",
-    "check_estimators_overwrite_params": "numeric X; see test_pipeline_grid_search_...",
-    "check_dont_overwrite_parameters": "numeric X; fit sets only n_features_out_ (and "
-                                       "n_features_in_ for a DataFrame)",
-    "check_estimators_fit_returns_self": "numeric X; fit returns self (docstring example)",
-    "check_estimators_unfitted": "numeric X; see test_parameter_errors (NotFittedError)",
-    "check_n_features_in_after_fitting": "an image column has no n_features_in_ unless it "
-                                         "is a one-column DataFrame (test_pipeline_...)",
-    "check_transformer_general": "numeric X; see test_transformer_equals_hog_on_sized_images",
-    "check_estimators_pickle": "numeric X; see test_pipeline_grid_search_clone_pickle_...",
-    "check_transformer_preserve_dtypes": "output is float32 by design (preserves_dtype=[])",
-}
-
-
-@parametrize_with_checks([HOGFeatures()])
-def test_parametrize_with_checks(estimator, check):
-    """With string/3-D input tags scikit-learn yields only the cloneable check."""
-    check(estimator)
+# scikit-learn's estimator checks (and why its data checks do not apply to an image
+# column) are in tests/test_common.py.
 
 
 def test_tags_describe_an_image_column_transformer():

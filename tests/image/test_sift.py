@@ -283,12 +283,8 @@ def test_tags():
 
 
 #: SIFTFeatures takes one column of images (two_d_array=False, string=True), so
-#: parametrize_with_checks yields no data check: those feed numeric (n_samples,
-#: n_features) tables. Their intent is covered above with image input:
-#: fit returns self / idempotence / pickle -> test_clone_pickle_and_pandas_output;
-#: unfitted transform -> test_transform_before_fit_raises; n_features_in_ -> the
-#: DataFrame case of test_clone_pickle_and_pandas_output. The API checks that need no
-#: data run in tests/test_common.py.
+#: parametrize_with_checks yields no data check; tests/test_common.py runs the API checks
+#: and lists each data check with the test here that covers its intent with image input.
 
 
 def test_transform_before_fit_raises():

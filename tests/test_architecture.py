@@ -1,0 +1,215 @@
+"""The import rules of docs/architecture.md, read from the source with :mod:`ast`.
+
+Every ``import`` and ``from ... import`` of every module under ``mmfuse/`` counts, at module
+level or inside a function (a lazy import is still a dependency). The rules:
+
+(a) only ``mmfuse/_backend.py`` imports CuPy;
+(b) only ``mmfuse/cli.py`` and ``mmfuse/_demo.py`` (the command line's private helper)
+    import the recipes, ``mmfuse.pipelines``; the library never does;
+(c) no module imports from a higher layer of ``LAYERS``;
+(d) the imports between mmfuse's modules have no cycle;
+(e) no module selects a matplotlib backend or draws through pyplot's global state.
+
+A deliberate exception is listed in ``ALLOWED`` with its reason; there is none today.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[1] / "mmfuse"
+
+#: lowest first; a module may import from its own layer and the layers before it. A name is
+#: the first component after ``mmfuse.`` (``fusion`` covers ``mmfuse.fusion.late``).
+LAYERS = [
+    ("exceptions", "_config", "_backend", "_compat", "_validation"),  # foundations
+    ("io", "_base", "_parallel", "kernels"),  # loading items, shared estimator helpers
+    ("image", "text", "audio"),  # extractors
+    ("fusion", "svm"),  # fusion and deciders
+    ("datasets", "data", "persistence", "scoring", "report"),  # whole-model services
+    ("pipelines",),  # the recipes
+    ("cli", "_demo", "__main__"),  # the command line
+]
+
+#: may import ``mmfuse.pipelines`` (besides the recipes themselves)
+RECIPE_USERS = {"mmfuse.cli", "mmfuse._demo"}
+
+#: {(importer, imported): reason} for an import that breaks (b), (c) or (d) on purpose
+ALLOWED: dict[tuple[str, str], str] = {}
+
+
+def _module_names():
+    out = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+        is_package = parts[-1] == "__init__"
+        if is_package:
+            parts = parts[:-1]
+        out[".".join(parts)] = (path, is_package)
+    return out
+
+
+MODULES = _module_names()
+
+
+class Import:
+    def __init__(self, source, target, line, lazy):
+        self.source, self.target, self.line, self.lazy = source, target, line, lazy
+
+    def __repr__(self):
+        where = MODULES[self.source][0].relative_to(PACKAGE.parent)
+        return f"{where}:{self.line}: {self.source} -> {self.target}" + (
+            " (in a function)" if self.lazy else "")
+
+
+def _absolute(module, is_package, node):
+    if not node.level:
+        return node.module
+    base = module.split(".") if is_package else module.split(".")[:-1]
+    base = base[:len(base) - (node.level - 1)]
+    return ".".join(base + ([node.module] if node.module else []))
+
+
+def _imports(module):
+    """Every import of ``module``: the modules it names, mmfuse's or not."""
+    path, is_package = MODULES[module]
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    top_level = {id(node) for node in tree.body}
+    for node in ast.walk(tree):
+        lazy = id(node) not in top_level
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield Import(module, alias.name, node.lineno, lazy)
+        elif isinstance(node, ast.ImportFrom):
+            base = _absolute(module, is_package, node)
+            for alias in node.names:
+                sub = f"{base}.{alias.name}"  # ``from . import late`` names a module
+                yield Import(module, sub if sub in MODULES else base, node.lineno, lazy)
+        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+              and node.func.attr == "import_module" and node.args
+              and isinstance(node.args[0], ast.Constant)
+              and isinstance(node.args[0].value, str)):
+            yield Import(module, node.args[0].value, node.lineno, True)
+
+
+IMPORTS = [imp for module in MODULES for imp in _imports(module)]
+INTERNAL = [imp for imp in IMPORTS if imp.target == "mmfuse" or
+            imp.target.startswith("mmfuse.")]
+
+
+def _layer(module):
+    if module == "mmfuse":
+        return None  # the package itself: see test_the_package_facade_imports_the_bottom_only
+    top = module.split(".")[1]
+    for k, names in enumerate(LAYERS):
+        if top in names:
+            return k
+    raise AssertionError(f"{module} is in no layer of tests/test_architecture.py::LAYERS")
+
+
+def _allowed(imp):
+    return (imp.source, imp.target) in ALLOWED
+
+
+def test_the_rules_see_the_whole_package():
+    assert len(MODULES) > 40 and "mmfuse.fusion.late" in MODULES
+    assert len(INTERNAL) > 200
+    for module in MODULES:
+        _layer(module)  # every module is placed in a layer
+    assert {imp.target for imp in INTERNAL} - set(MODULES) == set()
+
+
+def test_a_only_the_backend_imports_cupy():
+    offenders = [imp for imp in IMPORTS if imp.target.split(".")[0] in ("cupy", "cupyx")
+                 and imp.source != "mmfuse._backend"]
+    assert offenders == [], "\n".join(map(repr, offenders))
+    assert any(imp.source == "mmfuse._backend" and imp.target == "cupy" for imp in IMPORTS)
+
+
+def test_b_the_library_does_not_import_the_recipes():
+    offenders = [imp for imp in INTERNAL
+                 if (imp.target == "mmfuse.pipelines" or imp.target.startswith("mmfuse.pipelines."))
+                 and not (imp.source in RECIPE_USERS or imp.source.startswith("mmfuse.pipelines"))
+                 and not _allowed(imp)]
+    assert offenders == [], "\n".join(map(repr, offenders))
+
+
+def test_c_no_module_imports_from_a_higher_layer():
+    offenders = [imp for imp in INTERNAL
+                 if imp.source != "mmfuse" and imp.target != "mmfuse"
+                 and _layer(imp.target) > _layer(imp.source) and not _allowed(imp)]
+    assert offenders == [], "\n".join(map(repr, offenders))
+
+
+def test_the_package_facade_imports_the_bottom_only():
+    """``import mmfuse`` loads the bottom layer; everything else is loaded on first use
+    (``mmfuse.__getattr__``). Any module may import the package itself (``__version__``)."""
+    eager = [imp for imp in INTERNAL if imp.source == "mmfuse"]
+    assert eager and all(_layer(imp.target) == 0 and not imp.lazy for imp in eager)
+
+
+def _cycles(edges):
+    """The strongly connected components of more than one module (Tarjan)."""
+    graph = {}
+    for a, b in edges:
+        graph.setdefault(a, set()).add(b)
+        graph.setdefault(b, set())
+    index, low, stack, on_stack, found = {}, {}, [], set(), []
+
+    def visit(v):
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in graph[v]:
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = set()
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                component.add(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return found
+
+
+def test_cycle_finder_finds_a_cycle():
+    assert _cycles([("a", "b"), ("b", "c"), ("c", "a"), ("c", "d")]) == [["a", "b", "c"]]
+    assert _cycles([("a", "b"), ("b", "c")]) == []
+
+
+def test_d_no_import_cycles():
+    """Between mmfuse's modules, lazy imports included. Importing the package itself (the
+    facade, for ``__version__``) is left out: it loads only the bottom layer."""
+    edges = {(imp.source, imp.target) for imp in INTERNAL
+             if imp.target != "mmfuse" and imp.source != imp.target and not _allowed(imp)}
+    assert _cycles(edges) == [], _cycles(edges)
+
+
+def test_e_the_library_never_selects_a_matplotlib_backend():
+    offenders = [imp for imp in IMPORTS if imp.target == "matplotlib.pyplot"]
+    for module, (path, _) in MODULES.items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in ("use", "switch_backend")):
+                owner = node.func.value
+                if isinstance(owner, ast.Name) and owner.id in ("matplotlib", "mpl", "plt"):
+                    offenders.append(f"{module}:{node.lineno}")
+    assert offenders == [], "\n".join(map(repr, offenders))
+
+
+def test_every_allowed_exception_is_still_needed_and_explained():
+    for (source, target), reason in ALLOWED.items():
+        assert len(reason) > 20, (source, target)
+        assert any((imp.source, imp.target) == (source, target) for imp in INTERNAL)
