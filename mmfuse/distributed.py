@@ -143,7 +143,7 @@ def _raise_first(futures):
 def _merge_notes(notes):
     """Input warnings of one block, its chunks' warnings of the same cause joined (one
     warning per cause and column, with every row, as a local fit issues)."""
-    from .io import MMFuseInputWarning  # noqa: PLC0415
+    from .exceptions import MMFuseInputWarning  # noqa: PLC0415
 
     merged = {}
     for note in notes:

@@ -27,7 +27,7 @@ LAYERS = [
     ("io", "_base", "_parallel", "kernels"),  # loading items, shared estimator helpers
     ("image", "text", "audio"),  # extractors
     ("fusion", "svm"),  # fusion and deciders
-    ("datasets", "data", "persistence", "scoring", "report"),  # whole-model services
+    ("datasets", "data", "persistence", "scoring", "report", "distributed"),  # whole models
     ("pipelines",),  # the recipes
     ("cli", "_demo", "__main__"),  # the command line
 ]

@@ -189,12 +189,6 @@ PER_ESTIMATOR_XFAIL_CHECKS = {
                               "(tests/audio/test_features.py::"
                               "test_bad_items_raise_naming_row_and_cause)",
     },
-    VTLPAugmentedClassifier: {
-        "check_requires_y_none": "fit(X, None) fails in numpy ('zero-dimensional arrays "
-                                 "cannot be concatenated') instead of saying that y is "
-                                 "required; the fix (check y first) belongs in "
-                                 "mmfuse/audio/_augment.py",
-    },
     # scikit-learn's own list for SVC (sklearn/utils/_test_common/instance_generator.py)
     FastSVC: {
         "check_sample_weight_equivalence_on_dense_data": _SVC_SAMPLE_WEIGHT,

@@ -172,6 +172,9 @@ class VTLPAugmentedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator
         self : VTLPAugmentedClassifier
         """
         factors, own = self._check_warps()
+        if y is None:
+            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target "
+                             "y is None")
         y = np.asarray(y)
         results = Parallel(n_jobs=self.n_jobs, prefer="threads")(
             delayed(_fit_transform_warped)(self.features, self.warp_param, a, X, y)
