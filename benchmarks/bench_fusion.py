@@ -30,7 +30,7 @@ import numpy as np
 
 def skimage_hog(images):
     """HOG of every image with scikit-image (the peer extractor), float32."""
-    from skimage.feature import hog  # noqa: PLC0415
+    from skimage.feature import hog
 
     return np.stack([hog(np.asarray(im, dtype=np.float32) / 255.0, orientations=9,
                          pixels_per_cell=(8, 8), cells_per_block=(2, 2))
@@ -39,7 +39,7 @@ def skimage_hog(images):
 
 def librosa_mfcc(clips):
     """Mean and std of 20 librosa MFCCs per clip, float32."""
-    import librosa  # noqa: PLC0415
+    import librosa
 
     feats = []
     for y, sr in clips:
@@ -51,9 +51,9 @@ def librosa_mfcc(clips):
 
 def _extractors(X):
     """(name, transformer, column) blocks: mmfuse's extractors where usable, else the peers'."""
-    from sklearn.preprocessing import FunctionTransformer  # noqa: PLC0415
+    from sklearn.preprocessing import FunctionTransformer
 
-    from mmfuse.text import TfidfText  # noqa: PLC0415
+    from mmfuse.text import TfidfText
 
     blocks, used = [], []
     sample = X.iloc[:8]
@@ -61,13 +61,13 @@ def _extractors(X):
     for name, module, cls, fallback in (("image", "mmfuse.image", "SIFTFeatures", skimage_hog),
                                         ("audio", "mmfuse.audio", "MFCCFeatures", librosa_mfcc)):
         try:
-            import importlib  # noqa: PLC0415
+            import importlib
 
             est = getattr(importlib.import_module(module), cls)(**params.get(cls, {}))
             est.fit(sample[name]).transform(sample[name])
             blocks.append((name, est, name))
             used.append(f"mmfuse.{cls}")
-        except Exception as exc:  # not written yet / broken: use the peer library
+        except Exception as exc:  # noqa: BLE001 - not written yet / broken: use the peer library
             blocks.append((name, FunctionTransformer(fallback), name))
             used.append(f"{fallback.__name__} (mmfuse {cls} unusable: {type(exc).__name__})")
     blocks.append(("text", TfidfText(), "text"))
@@ -76,12 +76,12 @@ def _extractors(X):
 
 
 def run(quick=False):
-    from sklearn.model_selection import GridSearchCV, StratifiedKFold  # noqa: PLC0415
-    from sklearn.pipeline import Pipeline  # noqa: PLC0415
-    from sklearn.svm import LinearSVC  # noqa: PLC0415
+    from sklearn.model_selection import GridSearchCV, StratifiedKFold
+    from sklearn.pipeline import Pipeline
+    from sklearn.svm import LinearSVC
 
-    from mmfuse.datasets import make_multimodal  # noqa: PLC0415
-    from mmfuse.fusion import FeatureFusion  # noqa: PLC0415
+    from mmfuse.datasets import make_multimodal
+    from mmfuse.fusion import FeatureFusion
 
     n, size, dur, sr = (120, 32, 0.5, 8000) if quick else (300, 128, 2.0, 16000)
     X, y = make_multimodal(n_samples=n, image_size=size, duration=dur, sr=sr, random_state=0)
@@ -108,7 +108,7 @@ def run(quick=False):
           f"12 settings x 3 folds; extractors: {', '.join(used)}")
     t_plain, gs_plain = search(None)
     with tempfile.TemporaryDirectory(prefix="mmfuse-bench-cache-") as cache:
-        from joblib import Memory  # noqa: PLC0415
+        from joblib import Memory
 
         t_cached, gs_cached = search(Memory(cache, verbose=0))
     same_params = gs_plain.best_params_ == gs_cached.best_params_

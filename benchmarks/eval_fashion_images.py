@@ -52,14 +52,14 @@ def _score(name, extractor, Xtr, ytr, Xte, yte):
 
 def _hog(**kw):
     try:
-        from mmfuse.image import HOGFeatures  # noqa: PLC0415
+        from mmfuse.image import HOGFeatures
     except (ImportError, AttributeError):
         return None
     return HOGFeatures(**kw)
 
 
 def fashion(quick=False):
-    import pandas as pd  # noqa: PLC0415
+    import pandas as pd
 
     root = DATA / "fashion_products"
     m = pd.read_csv(root / "manifest.csv")

@@ -112,7 +112,7 @@ def evaluate(name, data_kw, memory, repeats):
                             repeats)
             row[column] = f"{s.mean():.3f} ± {s.std():.3f}" + (
                 f" / **{test:.3f}**" if test is not None else "")
-        except Exception as exc:  # report and go on with the other variants
+        except Exception as exc:  # noqa: BLE001 - report and go on with the other variants
             traceback.print_exc()
             row[column] = f"failed ({type(exc).__name__})"
         print(f"  {name} [{label}] {column}: {row[column]} ({time.perf_counter() - t:.1f} s)",

@@ -55,11 +55,11 @@ def _probe_cupy():
             "CuPy is not installed; install the GPU extra: pip install 'mmfuse[gpu]' "
             "(CUDA 13) or pip install cupy-cuda12x (CUDA 12 drivers)"
         )
-    except Exception as exc:  # a broken CUDA install raises all sorts of errors
+    except Exception as exc:  # noqa: BLE001 - a broken CUDA install raises all sorts of errors
         return None, f"CuPy failed to import: {type(exc).__name__}: {exc}"
     try:
         n = cupy.cuda.runtime.getDeviceCount()
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - CUDA runtime errors of every kind
         return None, f"CuPy is installed but CUDA is unusable: {type(exc).__name__}: {exc}"
     if n < 1:
         return None, "CuPy is installed but no CUDA device is visible"

@@ -417,7 +417,7 @@ def _cmd_evaluate(args) -> int:
                                      n_repeats=args.n_repeats,
                                      title=f"mmfuse evaluation of {args.model}",
                                      source=args.manifest)
-        except Exception as exc:  # noqa: BLE001 - re-raised, with the row's id
+        except Exception as exc:
             raise _with_ids(exc, frame) from exc
     say.done()
     _result(args, f"accuracy {metrics['accuracy']:.4f}, macro-F1 {metrics['macro_f1']:.4f} on "
@@ -506,7 +506,7 @@ def _cmd_train(args) -> int:
     with _Cluster(args, say) as client, _context(args), _warnings_with_ids(frame):
         try:
             _train(args, say, recipe, model, X, y, test, cols, info, client)
-        except Exception as exc:  # noqa: BLE001 - re-raised, with the row's id
+        except Exception as exc:
             raise _with_ids(exc, frame) from exc
     return EXIT_OK
 

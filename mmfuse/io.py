@@ -594,7 +594,7 @@ def _read_audio_file(path, *, max_duration, row, column):
             y, native_sr = librosa.load(os.fspath(path), sr=None, mono=False,
                                         duration=max_duration)
         return np.atleast_2d(y).T.astype(np.float32), int(native_sr)  # (n, channels)
-    except Exception:
+    except Exception:  # noqa: BLE001 - any decoder failure is this row's error, chained
         raise MMFuseInputError(f"cannot decode audio ({sf_error})", row=row, column=column,
                                path=path) from None
 

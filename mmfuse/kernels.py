@@ -294,15 +294,16 @@ def pairwise_kernel(X, Y=None, *, kernel="rbf", gamma=1.0, degree=3, coef0=0.0,
                     device=None):
     """The kernel matrix between the rows of ``X`` and ``Y``, in memory-bounded chunks.
 
-    ==================  ==================================================  ==========================
+    ==================  ==================================================  ======================
     ``kernel``          ``k(x, y)``                                         parameters used
-    ==================  ==================================================  ==========================
+    ==================  ==================================================  ======================
     ``'linear'``        ``<x, y>``                                          none
     ``'rbf'``           ``exp(-gamma ||x - y||^2)``                         ``gamma``
-    ``'poly'``          ``(gamma <x, y> + coef0) ^ degree``                 ``gamma, degree, coef0``
+    ``'poly'``          ``(gamma <x, y> + coef0) ^ degree``                 ``gamma, degree,
+                                                                            coef0``
     ``'chi2'``          ``exp(-gamma sum_k (x_k - y_k)^2 / (x_k + y_k))``   ``gamma``
     ``'intersection'``  ``sum_k min(x_k, y_k)``                             none
-    ==================  ==================================================  ==========================
+    ==================  ==================================================  ======================
 
     The names and parameters mean what they mean in
     :func:`sklearn.metrics.pairwise.pairwise_kernels` (``'intersection'``
@@ -373,7 +374,9 @@ def pairwise_kernel(X, Y=None, *, kernel="rbf", gamma=1.0, degree=3, coef0=0.0,
     prefer_skip_nested_validation=True,
 )
 def chi2_distance(X, Y=None, device=None):
-    """``sum_k (x_k - y_k)^2 / (x_k + y_k)`` between rows (``chi2_kernel`` is ``exp(-gamma *`` it ``)``).
+    """``sum_k (x_k - y_k)^2 / (x_k + y_k)`` between rows.
+
+    :func:`chi2_kernel` is ``exp(-gamma *`` this ``)``.
 
     Computed in chunks as :func:`chi2_kernel`.
 

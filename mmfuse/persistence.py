@@ -82,7 +82,7 @@ def describe_inputs(model) -> dict:
     return {}
 
 
-def save(model, path, *, format="joblib", metadata=None, compress=3):
+def save(model, path, *, format="joblib", metadata=None, compress=3):  # noqa: A002 - the peer's name (joblib/skops 'format')
     """Write ``model`` with metadata and a SHA-256 checksum; atomic (temp file + rename).
 
     Parameters

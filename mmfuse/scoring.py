@@ -426,7 +426,7 @@ class _AtomicWriter:
         if self.kind == "parquet" and self._writer not in (None, True):
             try:
                 self._writer.close()
-            except Exception:  # closing a half-written file may fail; it is deleted anyway
+            except Exception:  # noqa: BLE001 - closing a half-written file may fail; it is deleted anyway
                 pass
         if os.path.exists(self.tmp):
             os.unlink(self.tmp)

@@ -43,7 +43,8 @@ def _no_progress_bars(monkeypatch):
     yield
 
 
-os.environ.setdefault("NUMBA_CACHE_DIR", str(Path(os.environ.get("TMPDIR", "/tmp")) / "mmfuse-numba"))
+os.environ.setdefault("NUMBA_CACHE_DIR",
+                      str(Path(os.environ.get("TMPDIR", "/tmp")) / "mmfuse-numba"))
 
 
 def _write_nasty_corpus(root: Path) -> dict:

@@ -2,7 +2,6 @@ import json
 import subprocess
 import sys
 
-import pytest
 
 from mmfuse.cli import collect_info, main
 

@@ -1,5 +1,4 @@
 import numpy as np
-import pandas as pd
 import pytest
 
 from mmfuse.datasets import infer_modalities, load_av_digits, load_manifest, make_multimodal

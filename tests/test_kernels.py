@@ -116,7 +116,7 @@ def test_chi2_kernel_gamma_is_grid_searchable(rng):
     assert repr(Chi2Kernel(gamma=0.5)) == "Chi2Kernel(gamma=0.5, device=None)"
 
 
-# ------------------------------------------------------------------ pairwise_kernel (kernel fusion blocks)
+# ------------------------------------------------------------ pairwise_kernel (kernel fusion)
 
 from sklearn.metrics.pairwise import additive_chi2_kernel, pairwise_kernels  # noqa: E402
 

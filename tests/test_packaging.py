@@ -1,4 +1,4 @@
-"""The wheel carries mmfuse.pipelines and mmfuse.data and works from any directory (non-editable)."""
+"""The wheel carries mmfuse.pipelines and mmfuse.data and works from anywhere (non-editable)."""
 
 import importlib.util
 import subprocess

@@ -19,7 +19,7 @@ from mmfuse.io import MMFuseInputError
 from mmfuse.text import TfidfText
 
 pytest.importorskip("matplotlib")
-from mmfuse.report import evaluate_model  # noqa: E402
+from mmfuse.report import evaluate_model
 
 
 def _hog():
@@ -124,7 +124,7 @@ def test_late_and_kernel_fusion_show_their_weights(data, tmp_path):
     assert contrib["alone"]["image"] == pytest.approx(np.mean(member.predict(Xte["image"]) == yte))
     page = (tmp_path / "index.html").read_text()
     w = contrib["weights"]["image"]
-    assert f'<td>image</td><td class="num">' in page and f"{w:.3f}</td>" in page
+    assert '<td>image</td><td class="num">' in page and f"{w:.3f}</td>" in page
 
     kernel = KernelFusionClassifier([("image", _hog(), "image", "intersection"),
                                      ("text", _text(), "text", "linear")],

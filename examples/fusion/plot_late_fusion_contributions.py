@@ -52,7 +52,8 @@ late = LateFusionClassifier(
       ["image"]),
      ("audio", member("audio", MFCCFeatures(sr=8000, n_fft=256, hop_length=80)), ["audio"])],
     rule="mean", weights="learn", cv=3).fit(X_train, y_train)
-print("learned weights:", {n: round(float(w), 3) for n, w in zip(["image", "audio"], late.weights_)})
+print("learned weights:",
+      {n: round(float(w), 3) for n, w in zip(["image", "audio"], late.weights_)})
 
 # %%
 # Weights, members alone, and shuffling

@@ -75,7 +75,7 @@ def _stft_window(window, win_length, n_fft):
 
     try:
         w = librosa.filters.get_window(window, win_length, fftbins=True)
-    except Exception as exc:  # librosa/scipy raise several types for a bad spec
+    except Exception as exc:  # noqa: BLE001 - librosa/scipy raise several types for a bad spec
         raise ValueError(f"window={_short_repr(window)} is not a window of win_length="
                          f"{win_length} samples: {exc}") from None
     w = np.asarray(librosa.util.pad_center(np.asarray(w, dtype=np.float64), size=n_fft))

@@ -1,1 +1,1 @@
-"""Small real demo data shipped with mmfuse (see README.md in this folder for sources and licenses)."""
+"""Small real demo data shipped with mmfuse (README.md in this folder: sources and licenses)."""

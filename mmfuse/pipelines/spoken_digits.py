@@ -10,9 +10,9 @@ Model: MFCC statistics at the recordings' native 8 kHz (32 ms windows, 10 ms
 hop; 13 cepstra from 20 mel bands; mean, std, min and max of the static
 cepstra and of their first and second derivatives after per-utterance CMVN;
 the mean cepstra over 10 equal time segments of the trimmed utterance) ->
-``StandardScaler`` -> RBF ``FastSVC(C=10)`` (scikit-learn's ``SVC``, faster decisions), trained on every clip at five
-vocal-tract-length warps (0.9-1.1, :class:`mmfuse.audio.VTLPAugmentedClassifier`)
-and Platt-calibrated by ``CalibratedClassifierCV(ensemble=False)`` for
+``StandardScaler`` -> RBF ``FastSVC(C=10)`` (scikit-learn's ``SVC`` with faster
+decisions), trained on every clip at five vocal-tract-length warps (0.9-1.1,
+:class:`mmfuse.audio.VTLPAugmentedClassifier`) and Platt-calibrated by ``CalibratedClassifierCV(ensemble=False)`` for
 ``predict_proba``.
 
 Every default was chosen by leave-one-speaker-out cross-validation on the

@@ -55,9 +55,9 @@ def build(*, fusion="early", strategy="concat", rule="mean",
 
 def load_data(n_samples=900, n_classes=4, random_state=0, missing_rate=0.0):
     """``(X, y, split)``: synthetic data, first two thirds ``train``, the rest ``test``."""
-    import numpy as np
+    import numpy as np  # noqa: PLC0415 - data loading stays out of the recipe's import
 
-    from mmfuse.datasets import make_multimodal
+    from mmfuse.datasets import make_multimodal  # noqa: PLC0415 - data loading stays out of the recipe's import
 
     X, y = make_multimodal(n_samples, n_classes, informativeness={
         "image": 0.6, "text": 0.6, "audio": 0.6}, missing_rate=missing_rate,

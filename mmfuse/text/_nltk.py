@@ -274,7 +274,7 @@ def _compiled_rules():
             _ENDING_QUOTES)
     try:
         stages, (c2, c3, c_re), engines = _nltk_rules()
-    except Exception as exc:  # an NLTK without these attributes
+    except Exception as exc:  # noqa: BLE001 - an NLTK without these attributes
         return None, None, f"NLTK's tokenizer tables are not readable ({exc})"
     if [[r[:3] for r in stage] for stage in ours] != [list(map(tuple, s)) for s in stages]:
         return None, None, "the installed NLTK's Treebank rules differ from mmfuse's copy"

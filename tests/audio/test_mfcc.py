@@ -47,7 +47,8 @@ def test_equals_librosa_per_clip(name, rng):
 
 
 @pytest.mark.parametrize("kw", [
-    {"n_mfcc": 13, "n_mels": 64, "n_fft": 400, "hop_length": 100, "fmin": 50.0, "fmax": 7000.0, "lifter": 22},
+    {"n_mfcc": 13, "n_mels": 64, "n_fft": 400, "hop_length": 100, "fmin": 50.0, "fmax": 7000.0,
+     "lifter": 22},
     {"n_mfcc": 40, "n_mels": 40, "n_fft": 1024, "hop_length": 256},
     {"n_mfcc": 12, "n_mels": 26, "n_fft": 511, "hop_length": 128, "lifter": 1.5},  # odd n_fft
 ])

@@ -39,7 +39,8 @@ def _cosine(K, d1, d2):
 def test_uniform_combined_kernel_equals_manual_train_and_test(rng):
     X, y = _data(rng)
     Xtr, Xte, ytr = X[:60], X[60:], y[:60]
-    clf = KernelFusionClassifier([("a", "passthrough", A, "rbf"), ("b", "passthrough", B, "linear")],
+    clf = KernelFusionClassifier([("a", "passthrough", A, "rbf"),
+                                  ("b", "passthrough", B, "linear")],
                                  weights="uniform", kernel_params={"a": {"gamma": 0.7}})
     clf.fit(Xtr, ytr)
     lin_tr = linear_kernel(Xtr[:, B])
@@ -191,7 +192,8 @@ def test_fixed_weights_are_normalised_and_checked(rng):
 
 
 def test_nested_parameters_reach_kernels_transformers_and_estimator(rng):
-    clf = KernelFusionClassifier([("a", StandardScaler(), A, "rbf"), ("b", "passthrough", B, "poly")],
+    clf = KernelFusionClassifier([("a", StandardScaler(), A, "rbf"),
+                                  ("b", "passthrough", B, "poly")],
                                  estimator=SVC(kernel="precomputed"))
     params = clf.get_params()
     assert params["a__kernel"] == "rbf" and params["a__gamma"] == "scale"

@@ -161,8 +161,8 @@ def _vlad_reference(s, C, power, intra):
     v = np.zeros((k, d))
     if len(s):
         lab = ((s[:, None] - C[None]) ** 2).sum(-1).argmin(1)
-        for i, l in enumerate(lab):
-            v[l] += s[i] - C[l]
+        for i, word in enumerate(lab):
+            v[word] += s[i] - C[word]
     v = np.sign(v) * np.abs(v) ** power
     if intra:
         v /= np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)

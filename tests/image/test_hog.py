@@ -281,7 +281,7 @@ def test_result_does_not_depend_on_the_number_of_threads(color, monkeypatch):
 
 def test_hog_is_the_function_after_its_module_is_imported():
     import mmfuse.image
-    import mmfuse.image._hog  # noqa: F401  (must not shadow the exported function)
+    import mmfuse.image._hog
 
     assert callable(mmfuse.image.hog) and mmfuse.image.hog.__name__ == "hog"
 
