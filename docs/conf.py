@@ -14,6 +14,7 @@ gallery runs on the data embedded in the package.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import warnings
 from pathlib import Path
@@ -46,6 +47,9 @@ default_role = "literal"
 nitpicky = False
 
 # ------------------------------------------------------------------ API reference
+# autosummary rewrites its pages on every build but never deletes one whose object left
+# the API, and such a stale page fails the build: start from an empty folder
+shutil.rmtree(HERE / "generated", ignore_errors=True)
 write_api_page(HERE / "api.rst")
 write_cli_help(HERE / "_generated")
 
