@@ -473,9 +473,14 @@ class _DaskClient:
         except ImportError:
             raise ImportError("--scheduler needs Dask: pip install 'mmfuse[dask]'") from None
         if self.scheduler == "local":
+            import logging  # noqa: PLC0415
+
+            # a task's failure comes back to the client as one line; the workers' own
+            # multi-line log of it would repeat it on stderr
             self.cluster = LocalCluster(n_workers=max(1, self.n_jobs or 2),
                                         threads_per_worker=1, processes=True,
-                                        host="127.0.0.1", dashboard_address=None)
+                                        host="127.0.0.1", dashboard_address=None,
+                                        silence_logs=logging.CRITICAL)
             self.client = Client(self.cluster)
             return self.client
         # Client's own timeout covers connecting, not a peer that accepts and then says
@@ -496,8 +501,11 @@ class _DaskClient:
         if "client" in outcome:
             self.client = outcome["client"]
             return self.client
-        why = (f"{type(outcome['error']).__name__}" if "error" in outcome
-               else "no answer")
+        why = "no answer"
+        if "error" in outcome:
+            exc = outcome["error"]
+            detail = (str(exc).strip().splitlines() or [""])[0][:160]
+            why = f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
         raise ConnectionError(
             f"cannot reach a Dask scheduler at {self.scheduler!r} within {self.timeout} s "
             f"({why}); start one (`dask scheduler`, then `dask worker ADDRESS`), check the "

@@ -183,7 +183,11 @@ class LateFusionClassifier(ClassifierMixin, TripleComposition):
         and for calibrating estimators without ``predict_proba``. An integer is
         lowered, per member, to the size of its smallest class where that is
         smaller (stratified folds need it); a class with a single row is an
-        error naming the member and the class.
+        error naming the member and the class. An iterable of ``(train, test)``
+        splits (of all rows; read once, so a generator works) gives the
+        out-of-fold probabilities, each member using the rows of each split
+        where its modality is present; the calibration then uses as many
+        stratified folds, as it also runs inside each out-of-fold fit.
     missing : {'renormalize', 'error'}, default='renormalize'
         A row missing a modality is fused over the modalities present
         (``'renormalize'``), or is an error row (``'error'``). A row with no
@@ -322,13 +326,18 @@ class LateFusionClassifier(ClassifierMixin, TripleComposition):
                 as_weight_vector(self.weights, names)
         return names
 
-    def _base_estimator(self, name, est, y_present):
-        """The estimator to fit: wrapped in Platt calibration when it has no predict_proba."""
+    def _base_estimator(self, name, est, y_present, given=None):
+        """The estimator to fit: wrapped in Platt calibration when it has no predict_proba.
+
+        With ``cv`` given as explicit splits (of all rows), the calibration, which
+        also runs inside every out-of-fold fit on a subset of the rows, uses as
+        many stratified folds instead.
+        """
         if self.rule == "vote" or hasattr(est, "predict_proba"):
             return clone(est)
         from sklearn.calibration import CalibratedClassifierCV  # noqa: PLC0415
 
-        cv = _member_cv(self.cv, y_present, name,
+        cv = _member_cv(self.cv if given is None else len(given), y_present, name,
                         f"Platt calibration of {type(est).__name__} (it has no predict_proba, "
                         "so it is calibrated on cross-validated scores)")
         return CalibratedClassifierCV(clone(est), method="sigmoid", cv=cv, ensemble=False)
@@ -375,12 +384,17 @@ class LateFusionClassifier(ClassifierMixin, TripleComposition):
         self.columns_ = [col(X) if callable(col) else col for _, _, col in self.estimators]
         inputs, _ = self._block_inputs(X, [e for _, e, _ in self.estimators], fitting=True)
         need_oof = self.rule == "stack" or self._learn()
+        given = _given_splits(self.cv, len(y))
         bases, folds = [], []
         for (name, est, _), (_, present) in zip(self.estimators, inputs):
-            bases.append(self._base_estimator(name, est, y[present]))
-            folds.append(_member_cv(self.cv, y[present], name,
-                                    f"rule={self.rule!r} (out-of-fold probabilities)")
-                         if need_oof else None)
+            bases.append(self._base_estimator(name, est, y[present], given))
+            if not need_oof:
+                folds.append(None)
+            elif given is not None:
+                folds.append(_splits_of_rows(given, present))
+            else:
+                folds.append(_member_cv(self.cv, y[present], name,
+                                        f"rule={self.rule!r} (out-of-fold probabilities)"))
         memory = check_memory(self.memory)
         jobs = Parallel(n_jobs=self.n_jobs, prefer="threads")(
             delayed(in_block)("member", name, col, est, _fit_one, base, Xb, y, present, cv,
@@ -588,6 +602,41 @@ def _default_final_estimator():
     from sklearn.linear_model import LogisticRegression  # noqa: PLC0415
 
     return LogisticRegression(max_iter=1000)
+
+
+def _given_splits(cv, n_rows):
+    """``cv`` as a list of ``(train, test)`` index arrays when it is an iterable of
+    splits (a generator is read once), else None (an integer or a splitter).
+
+    Raises
+    ------
+    ValueError
+        A split is not a pair of index arrays within the ``n_rows`` rows.
+    """
+    if isinstance(cv, Integral) or cv is None or hasattr(cv, "split"):
+        return None
+    splits = []
+    for k, split in enumerate(cv):
+        try:
+            train, test = (np.asarray(part, dtype=np.intp).ravel() for part in split)
+        except (TypeError, ValueError):
+            raise ValueError(f"cv: split {k} is not a (train, test) pair of row indices")
+        if len(train) and (train.min() < 0 or train.max() >= n_rows) or len(test) and (
+                test.min() < 0 or test.max() >= n_rows):
+            raise ValueError(f"cv: split {k} has a row index outside 0..{n_rows - 1}")
+        splits.append((train, test))
+    if not splits:
+        raise ValueError("cv: the iterable of splits is empty")
+    return splits
+
+
+def _splits_of_rows(splits, present):
+    """The splits of all rows restricted to a member's present rows, re-indexed to them."""
+    if present.all():
+        return splits
+    position = np.cumsum(present) - 1
+    return [(position[train[present[train]]], position[test[present[test]]])
+            for train, test in splits]
 
 
 def _member_cv(cv, y, name, purpose):

@@ -290,3 +290,25 @@ def test_memory_shares_member_fits_and_out_of_fold_probabilities(rng, tmp_path):
     assert _FITS["cached"] == 2 + 2 * 3 + 2 * 4
     fuser("mean", "cached", memory).set_params(a__lr__C=0.5).fit(X, y)
     assert _FITS["cached"] == 2 + 2 * 3 + 2 * 4 + 1
+
+
+def test_cv_as_splits_of_all_rows_with_calibrated_members_and_missing_rows(rng):
+    """Explicit splits (a list, or a generator read once) give the out-of-fold
+    probabilities; a member without predict_proba is calibrated on as many stratified
+    folds; a member missing some rows uses the rows of each split it has."""
+    from sklearn.model_selection import StratifiedKFold
+
+    X, y = _data(rng, n=120, sep=(2.0, 1.0))
+    X[::5, 3:] = np.nan  # modality b absent in every fifth row
+
+    def fuser(cv):
+        return LateFusionClassifier([("a", LinearSVC(random_state=0), A),
+                                     ("b", LogisticRegression(), B)], rule="stack", cv=cv)
+
+    as_list = fuser(list(StratifiedKFold(3).split(X, y))).fit(X, y)
+    as_generator = fuser(StratifiedKFold(3).split(X, y)).fit(X, y)
+    np.testing.assert_allclose(as_list.predict_proba(X), as_generator.predict_proba(X))
+    assert as_list.estimators_[0].cv == 3  # calibration: 3 stratified folds
+    assert as_list.score(X, y) > 0.7
+    with pytest.raises(ValueError, match="split 0 has a row index outside 0..119"):
+        fuser([(np.arange(100), np.arange(100, 130))]).fit(X, y)
