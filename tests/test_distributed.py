@@ -323,8 +323,9 @@ def test_an_unreachable_scheduler_is_one_line(data, tmp_path, capsys, monkeypatc
              if ln.strip() and ": warning: " not in ln]
     assert lines[-1] == (
         f"mmfuse {command}: error: cannot reach a Dask scheduler at '{address}' within 1 s "
-        "(OSError); start one (`dask scheduler`, then `dask worker ADDRESS`), check the "
-        "address, or use --scheduler local (--verbose shows the traceback)")
+        f"(OSError: Timed out trying to connect to {address} after 1 s); start one (`dask "
+        "scheduler`, then `dask worker ADDRESS`), check the address, or use --scheduler local "
+        "(--verbose shows the traceback)")
     assert [ln for ln in lines[:-1] if ": error: " in ln] == []
     assert not (tmp_path / "r").exists() and (command == "evaluate"
                                               or not (tmp_path / "m.joblib").exists())

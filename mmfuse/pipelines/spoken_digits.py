@@ -12,8 +12,8 @@ cepstra and of their first and second derivatives after per-utterance CMVN;
 the mean cepstra over 10 equal time segments of the trimmed utterance) ->
 ``StandardScaler`` -> RBF ``FastSVC(C=10)`` (scikit-learn's ``SVC`` with faster
 decisions), trained on every clip at five vocal-tract-length warps (0.9-1.1,
-:class:`mmfuse.audio.VTLPAugmentedClassifier`) and Platt-calibrated by ``CalibratedClassifierCV(ensemble=False)`` for
-``predict_proba``.
+:class:`mmfuse.audio.VTLPAugmentedClassifier`) and Platt-calibrated by
+``CalibratedClassifierCV(ensemble=False)`` for ``predict_proba``.
 
 Every default was chosen by leave-one-speaker-out cross-validation on the
 training recordings (index 5-49) of the five FSDD speakers; the levers and their
