@@ -178,7 +178,7 @@ def load_data(root=None, *, mask_category=False):
     ``root`` is the ``fashion_products`` folder; by default ``$MMFUSE_SHARED`` or
     ``shared/datasets`` beside the development checkout.
     """
-    from mmfuse.datasets import load_manifest
+    from mmfuse.datasets import load_manifest  # noqa: PLC0415 - data loading, not the recipe
 
     root = Path(root) if root is not None else _shared_root()
     manifest = root / "manifest.csv"
