@@ -82,12 +82,13 @@ def fashion_features(mask_category):
     """Dense-SIFT VLAD and TF-IDF blocks, extractors fitted on the training rows only."""
     import scipy.sparse as sp
 
+    from benchmarks._data import load_fashion
     from mmfuse.pipelines import fashion
 
-    X, y, split = fashion.load_data(mask_category=mask_category)
+    X, y, split = load_fashion(SHARED / "fashion_products", mask_category=mask_category)
     tr = split == "train"
     blocks = {}
-    for name, make in (("image", fashion.image_features), ("text", fashion.text_features)):
+    for name, make in (("image", fashion.sift_features), ("text", fashion.text_features)):
         if name == "image" and "image" in _IMAGE_CACHE:  # the photos do not change with masking
             blocks[name] = _IMAGE_CACHE["image"]
             continue

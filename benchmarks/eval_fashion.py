@@ -14,7 +14,7 @@ Data: ``fashion_products`` of the shared datasets (1,200 train / 300 test items,
 ``--grid`` searches block normalisation x image weight x C for one image
 encoding (uncalibrated linear SVMs, which the calibrated default then wraps);
 the default run prints the candidate table. ``--mask`` removes the category
-words from the titles (``load_data(mask_category=True)``). The extracted
+words from the titles (``benchmarks._data.load_fashion(mask_category=True)``). The extracted
 descriptors are cached in ``benchmarks/out/cache`` (dense SIFT of the 1,500
 photos takes ~4 min per fold on 2 cores; the HOG and TF-IDF candidates are
 quick).
@@ -40,7 +40,7 @@ import warnings
 
 import numpy as np
 
-from benchmarks._data import CACHE, require, shared_datasets
+from benchmarks._data import CACHE, load_fashion, shared_datasets
 
 
 def glue_model(image_paths):
@@ -166,10 +166,8 @@ def main(argv=None):
     args = ap.parse_args(argv)
     from joblib import Memory
 
-    from mmfuse.pipelines.fashion import load_data
-
-    root = require(args.data or shared_datasets() / "fashion_products", "fashion_products")
-    X, y, split = load_data(root, mask_category=args.mask)
+    X, y, split = load_fashion(args.data or shared_datasets() / "fashion_products",
+                               mask_category=args.mask)
     print(f"fashion_products: {int(np.sum(split == 'train'))} train / "
           f"{int(np.sum(split == 'test'))} test items, {len(set(y))} classes; titles "
           f"{'with the category words masked' if args.mask else 'as given'}; "

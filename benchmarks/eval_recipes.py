@@ -39,7 +39,7 @@ import warnings
 import numpy as np
 from joblib import Memory
 
-from benchmarks._data import CACHE, shared_datasets
+from benchmarks._data import CACHE, load_fashion, load_sms_spam, shared_datasets
 from mmfuse.pipelines import RECIPES, load_recipe
 
 DATA_DIRS = {"fashion": "fashion_products", "sms_spam": "sms_spam", "spoken_digits": "fsdd"}
@@ -60,12 +60,13 @@ def variants(name, recipe):
 
 
 def load(name, recipe, data_kw):
-    """``(X, y, split, groups)`` of a recipe's data."""
+    """``(X, y, split, groups)`` of a recipe's data (shared data sets: ``benchmarks._data``)."""
     if name in DATA_DIRS:
         root = shared_datasets() / DATA_DIRS[name]
         if name == "spoken_digits":
             return recipe.load_data(root, return_groups=True)
-        return (*recipe.load_data(root, **data_kw), None)
+        loader = {"fashion": load_fashion, "sms_spam": load_sms_spam}[name]
+        return (*loader(root, **data_kw), None)
     return (*recipe.load_data(**data_kw), None)
 
 

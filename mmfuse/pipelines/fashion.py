@@ -12,19 +12,18 @@ The defaults were chosen by repeated stratified 5-fold cross-validation on the
 1,200 training items only (``python -m benchmarks.eval_fashion``); the 300-item
 test split gives the final number.
 
-The titles often name the category ("... Navy Blue Shirt"); ``load_data(...,
-mask_category=True)`` removes every word of every category name (and its
-variants: singular/plural, "t-shirt"/"tshirt") from the titles, so the image
-has to carry more of the decision. Data: the ``fashion_products`` folder of the
-shared datasets (development checkout only; see its README for source and
+The titles often name the category ("... Navy Blue Shirt"); masking
+(:func:`category_words` + :func:`mask_words`) removes every word of every
+category name (and its variants: singular/plural, "t-shirt"/"tshirt") from the
+titles, so the image has to carry more of the decision. The recipe reads no
+data: the ``fashion_products`` data set of the development checkout is loaded by
+``benchmarks._data.load_fashion`` (see the data set's README for source and
 license caveats).
 """
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
@@ -45,12 +44,6 @@ PARAM_GRID = {
 }
 
 IMAGE_ENCODINGS = ("hog", "sift")
-
-
-def _shared_root():
-    env = os.environ.get("MMFUSE_SHARED")
-    base = Path(env) if env else Path(__file__).resolve().parents[3] / "shared"
-    return (base / "datasets" if (base / "datasets").is_dir() else base) / "fashion_products"
 
 
 def hog_features():
@@ -171,25 +164,3 @@ def mask_words(text, words):
     kept = [t for t in tokens if t.strip("- ").lower() not in words]
     return re.sub(r"\s+", " ", "".join(kept).replace(" - ", " ")).strip(" -")
 
-
-def load_data(root=None, *, mask_category=False):
-    """``(X, y, split)`` from the fashion_products manifest (image paths + titles).
-
-    ``root`` is the ``fashion_products`` folder; by default ``$MMFUSE_SHARED`` or
-    ``shared/datasets`` beside the development checkout.
-    """
-    from mmfuse.datasets import load_manifest  # noqa: PLC0415 - data loading, not the recipe
-
-    root = Path(root) if root is not None else _shared_root()
-    manifest = root / "manifest.csv"
-    if not manifest.is_file():
-        raise FileNotFoundError(f"{manifest} not found: the fashion data lives in "
-                                "shared/datasets/fashion_products beside the development "
-                                "checkout; pass its folder as root= or set MMFUSE_SHARED")
-    frame = load_manifest(manifest, modalities={"image": "image", "text": "text"},
-                          require_label=True)
-    X = frame[["image", "text"]].copy()
-    if mask_category:
-        words = category_words(frame["label"].unique())
-        X["text"] = [mask_words(t, words) for t in X["text"]]
-    return X, frame["label"].to_numpy(), frame["split"].to_numpy()

@@ -3,13 +3,12 @@
 The SVM is Platt-calibrated (``CalibratedClassifierCV``, ``ensemble=False``) for
 ``predict_proba``.
 
-Data: the SMS Spam Collection (Almeida & Gomez Hidalgo 2011) in
-``../shared/datasets/sms_spam`` (development checkout only).
+Evaluated on the SMS Spam Collection (Almeida & Gomez Hidalgo 2011); its loader
+is ``benchmarks._data.load_sms_spam`` of the development checkout (the recipe
+itself reads no data).
 """
 
 from __future__ import annotations
-
-from pathlib import Path
 
 from sklearn.pipeline import Pipeline
 from sklearn.svm import LinearSVC
@@ -26,8 +25,6 @@ PARAM_GRID = {
     "clf__estimator__C": [0.3, 1.0, 3.0],
 }
 
-DEFAULT_ROOT = Path(__file__).resolve().parents[3] / "shared" / "datasets" / "sms_spam"
-
 
 def build(*, C=1.0, calibrate=True, memory=None, random_state=0, **text_params):
     """``FeatureFusion([TfidfText(**text_params)])`` -> ``LinearSVC(C)``, calibrated.
@@ -43,15 +40,3 @@ def build(*, C=1.0, calibrate=True, memory=None, random_state=0, **text_params):
     return Pipeline([("fuse", fuse), ("clf", calibrated(clf, random_state) if calibrate
                                       else clf)])
 
-
-def load_data(root=None):
-    """``(X, y, split)``; ``split`` is None (use stratified cross-validation)."""
-    import pandas as pd  # noqa: PLC0415 - data loading, not the recipe
-
-    path = (Path(root) if root is not None else DEFAULT_ROOT) / "sms_spam.tsv"
-    if not path.is_file():
-        raise FileNotFoundError(f"{path} not found: the SMS data lives in "
-                                "../shared/datasets/sms_spam of the development checkout")
-    df = pd.read_csv(path, sep="\t", header=None, names=["label", "text"], quoting=3,
-                     dtype=str, keep_default_na=False)
-    return df[["text"]], df["label"].to_numpy(), None
