@@ -330,6 +330,19 @@ class SIFTFeatures(TransformerMixin, BaseEstimator):
     def _levels(self):
         return _check_levels(self.pyramid, "pyramid")
 
+    def _check_shortcuts(self):
+        """Refuse ``encoding``/``n_words`` off their defaults beside an ``encoder``."""
+        if self.encoder is None:
+            return
+        defaults = inspect.signature(type(self).__init__).parameters
+        changed = [f"{k}={getattr(self, k)!r}" for k in _SHORTCUTS
+                   if getattr(self, k) != defaults[k].default]
+        if changed:
+            raise ValueError(
+                f"SIFTFeatures got both encoder={self.encoder!r} and {' and '.join(changed)}; "
+                f"the encoder replaces encoding and n_words: set its own parameters (e.g. "
+                f"encoder__n_words) or pass encoder=None")
+
     def _make_encoder(self, seed):
         """The unfitted encoder: a clone of ``encoder``, or built from the shortcuts.
 
@@ -341,14 +354,6 @@ class SIFTFeatures(TransformerMixin, BaseEstimator):
             size = {"n_components" if self.encoding == "fisher" else "n_words": self.n_words}
             return cls(max_fit_descriptors=self.max_fit_descriptors, random_state=seed,
                        device=self.device, **size)
-        defaults = inspect.signature(type(self).__init__).parameters
-        changed = [f"{k}={getattr(self, k)!r}" for k in _SHORTCUTS
-                   if getattr(self, k) != defaults[k].default]
-        if changed:
-            raise ValueError(
-                f"SIFTFeatures got both encoder={self.encoder!r} and {' and '.join(changed)}; "
-                f"the encoder replaces encoding and n_words: set its own parameters (e.g. "
-                f"encoder__n_words) or pass encoder=None")
         encoder = clone(self.encoder)
         params = encoder.get_params(deep=False)
         fill = {k: v for k, v in (("random_state", seed), ("device", self.device))
@@ -465,6 +470,7 @@ class SIFTFeatures(TransformerMixin, BaseEstimator):
         self
         """
         self._levels()
+        self._check_shortcuts()
         _validate_column(self, X, reset=True)
         items, _, name = as_column(X)
         n_items = len(items)
