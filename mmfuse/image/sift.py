@@ -17,8 +17,8 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from .._backend import asarray, namespace_for, to_numpy
-from .._base import (as_column, drop_failed_rows, progress_bar, screen_column,
-                     strict_loading, warn_rows)
+from .._base import (ColumnExtractorMixin, as_column, drop_failed_rows, progress_bar,
+                     screen_column, strict_loading, warn_rows)
 from .._compat import (DEVICE_CONSTRAINT, HasMethods, Interval, StrOptions, _fit_context,
                        validate_data)
 from .._config import get_config, report_errors, resolve_configured_device
@@ -152,7 +152,7 @@ _ENCODERS = {"bovw": BoVWEncoder, "vlad": VLADEncoder, "fisher": FisherEncoder}
 _SHORTCUTS = ("encoding", "n_words")
 
 
-class SIFTFeatures(TransformerMixin, BaseEstimator):
+class SIFTFeatures(ColumnExtractorMixin, TransformerMixin, BaseEstimator):
     """One fixed-length SIFT vector per image: descriptors, RootSIFT, encoding, pyramid.
 
     1. Each image is loaded as grey ``float32`` in [0, 1]
@@ -564,9 +564,5 @@ class SIFTFeatures(TransformerMixin, BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.string = True
-        tags.input_tags.two_d_array = False
-        tags.input_tags.allow_nan = True  # NaN is a missing image
-        tags.transformer_tags.preserves_dtype = []
         tags.non_deterministic = self.random_state is None
         return tags
