@@ -191,15 +191,17 @@ class SIFTFeatures(ColumnExtractorMixin, TransformerMixin, BaseEstimator):
     encoding : {'vlad', 'bovw', 'fisher'}, default='vlad'
         Shortcut for ``encoder``: with ``encoder=None`` the encoder is
         ``VLADEncoder(n_words)``, ``BoVWEncoder(n_words)`` (hard assignment,
-        L1-normalised histograms) or ``FisherEncoder(n_words)``, with the other
-        parameters at their defaults.
+        L1-normalised histograms) or ``FisherEncoder(n_words)``, with this
+        estimator's ``max_fit_descriptors``, ``device`` and a seed drawn from its
+        ``random_state``, and its other parameters at their defaults.
     n_words : int, default=64
         Codebook size (GMM components for ``'fisher'``) of the encoder that
         ``encoding`` names.
     encoder : estimator or None, default=None
-        The codebook encoder, e.g. ``VLADEncoder(n_words=16, power=0.5)``: any
-        estimator with ``fit`` and ``transform_pyramid`` (the encoders of
-        :mod:`mmfuse.image.encoding`). It is cloned in :meth:`fit`, so its
+        The codebook encoder, e.g. ``VLADEncoder(n_words=16, power=0.5)``: one
+        of the encoders of :mod:`mmfuse.image.encoding` or an estimator with
+        their ``fit``, ``transform_pyramid`` and ``get_pyramid_feature_names_out``
+        (a subclass of one). It is cloned in :meth:`fit`, so its
         parameters tune as ``encoder__n_words``. Its ``random_state`` and
         ``device``, when None, are taken from this estimator. None builds the
         encoder from ``encoding`` and ``n_words``; with an encoder given, those
@@ -234,6 +236,7 @@ class SIFTFeatures(ColumnExtractorMixin, TransformerMixin, BaseEstimator):
     See Also
     --------
     dense_sift : the batched dense descriptor.
+    mmfuse.image.VLADEncoder.transform_pyramid : the encoding over the pyramid.
     mmfuse.image.HOGFeatures : a global gradient descriptor.
 
     Notes
@@ -292,7 +295,8 @@ class SIFTFeatures(ColumnExtractorMixin, TransformerMixin, BaseEstimator):
         "rootsift": ["boolean"],
         "encoding": [StrOptions(set(_ENCODERS))],
         "n_words": [Interval(Integral, 1, None, closed="left")],
-        "encoder": [HasMethods(["fit", "transform_pyramid"]), None],
+        "encoder": [HasMethods(["fit", "transform_pyramid", "get_pyramid_feature_names_out"]),
+                    None],
         "pyramid": [tuple, list],
         "max_side": [Interval(Integral, 8, None, closed="left")],
         "max_fit_descriptors": [Interval(Integral, 1, None, closed="left")],
