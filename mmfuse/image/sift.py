@@ -365,11 +365,12 @@ class SIFTFeatures(ColumnExtractorMixin, TransformerMixin, BaseEstimator):
         return encoder.set_params(**fill)
 
     def _iter_descriptors(self, X, *, desc="SIFT"):
-        """Yield ``(rows, descs, rel_pos, loaded)`` per batch of the column.
+        """Yield ``(rows, descs, positions, loaded)`` per batch of the column.
 
         ``descs[j]`` is a float32 NumPy ``(n_j, 128)`` array of image ``rows[j]``,
-        ``rel_pos[j]`` its ``(n_j, 2)`` positions relative to the image size in
-        [0, 1); ``loaded`` the batch's LoadedColumn (None values: missing/failed).
+        ``positions[j]`` its ``(n_j, 2)`` ``(y, x)`` positions in the pixel
+        coordinates of the loaded image ``loaded.values[j]``; ``loaded`` the batch's
+        LoadedColumn (None values: missing/failed).
         """
         items, rows, name = as_column(X)
         on_error = get_config()["on_error"]
@@ -451,6 +452,9 @@ class SIFTFeatures(ColumnExtractorMixin, TransformerMixin, BaseEstimator):
             if self.rootsift:
                 D = _rootsift(D, np)
             descs.append(D.astype(np.float32))
+            # OpenCV's (x, y) as they are: its pixel centres lie at whole numbers, half a
+            # pixel from transform_pyramid's (r + 0.5, c + 0.5), which only matters for a
+            # keypoint within half a pixel of a cell border
             pos.append(np.array([[k.pt[1], k.pt[0]] for k in kps]))
         return descs, pos
 
