@@ -25,7 +25,8 @@ from .._config import get_config, report_errors, resolve_configured_device
 from .._validation import validate_params
 from ..io import MMFuseInputError, load_column, load_image
 from ._dense_sift import dense_sift_batch, opencv_keypoint_size
-from .encoding import BoVWEncoder, FisherEncoder, VLADEncoder, _check_levels
+from .encoding import BoVWEncoder, FisherEncoder, VLADEncoder
+from .encoding import _check_levels
 
 __all__ = ["SIFTFeatures", "dense_sift", "opencv_keypoint_size"]
 
