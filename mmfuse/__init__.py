@@ -12,41 +12,20 @@ Subpackages (loaded on first use): :mod:`mmfuse.image`, :mod:`mmfuse.text`,
 :func:`mmfuse.persistence.load`. Every exception and warning class lives in
 :mod:`mmfuse.exceptions`.
 
-``import mmfuse`` loads the configuration and the exception classes only; the
-subpackages and the names above are imported by ``lazy_loader`` when first used
-(``__init__.pyi`` lists them, for type checkers too).
+``import mmfuse`` imports none of mmfuse's modules: every name above, the
+configuration functions and the exception classes included, is imported by
+``lazy_loader`` when first used (``__init__.pyi`` lists them, for type checkers too).
 """
 
 import lazy_loader as _lazy
 
-from ._config import collect_errors, config_context, get_config, set_config
-from .exceptions import MMFuseInputError, MMFuseInputWarning
-
 __version__ = "0.2.0.dev0"
 
-__getattr__, _lazy_dir, _ = _lazy.attach_stub(__name__, __file__)
+#: resolved on first use, but left out of ``__all__``: they are documented where they live
+_SHORTCUTS = {"FastSVC", "load", "save", "to_fast_svc"}
 
-__all__ = [
-    "MMFuseInputError",
-    "MMFuseInputWarning",
-    "__version__",
-    "audio",
-    "cli",
-    "collect_errors",
-    "config_context",
-    "datasets",
-    "exceptions",
-    "fusion",
-    "get_config",
-    "image",
-    "io",
-    "kernels",
-    "persistence",
-    "pipelines",
-    "set_config",
-    "svm",
-    "text",
-]
+__getattr__, _lazy_dir, _lazy_all = _lazy.attach_stub(__name__, __file__)
+__all__ = sorted({*_lazy_all, "__version__"} - _SHORTCUTS)
 
 
 def __dir__():
