@@ -11,6 +11,7 @@ import importlib
 import importlib.util
 import inspect
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -118,3 +119,13 @@ def test_importing_a_package_loads_no_implementation(package):
     loaded, heavy = json.loads(res.stdout)
     assert set(loaded) <= {package}, loaded
     assert heavy == [], heavy
+
+
+def test_eager_import_loads_every_stub():
+    """``EAGER_IMPORT=1`` (lazy_loader's switch, as scikit-image's CI sets it) imports every
+    name of every stub at package import: each loads in a fresh interpreter."""
+    code = "; ".join(f"import {p}" for p in PACKAGES)
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=300, cwd=PACKAGE.parent,
+                         env={**os.environ, "EAGER_IMPORT": "1"})
+    assert res.returncode == 0, res.stderr
