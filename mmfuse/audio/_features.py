@@ -17,7 +17,7 @@ from .._config import get_config, report_errors, resolve_configured_device
 from .._parallel import n_cores, run_shares
 from ..io import MMFuseInputError, load_audio, load_column
 from . import _spectral as sp
-from .mfcc import PEER_CONSTRAINTS, _check_params, mfcc_batch
+from ._mfcc import PEER_CONSTRAINTS, _check_params, mfcc_batch
 
 __all__ = ["MFCCFeatures"]
 
