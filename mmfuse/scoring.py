@@ -80,10 +80,41 @@ class ScoreSummary:
 
 
 def model_columns(model, metadata=None) -> dict:
-    """``{column: kind}`` the model reads, from the saved metadata or the model itself."""
+    """``{column: kind}`` the model reads, from its input schema, the saved metadata or itself.
+
+    The kinds say how a manifest's cells are read: ``'image'`` and ``'audio'``
+    cells are file paths (resolved against the manifest's folder), ``'text'``
+    cells are left as written. They come from the model file's
+    ``input_schema`` (:func:`mmfuse.persistence.read_metadata`) or the fitted
+    fuser's ``input_schema_``; a numeric column is read as written. A column
+    whose kind is unknown follows the manifest's naming convention
+    (:func:`mmfuse.datasets.infer_modalities`: ``image*``, ``audio*``, else
+    text). A model file written before input schemas were recorded has only
+    its ``inputs``, which are used as they are.
+
+    Parameters
+    ----------
+    model : estimator
+        A fitted model, or an unfitted one (its blocks' declared modalities).
+    metadata : dict, optional
+        The model file's header (:func:`mmfuse.persistence.read_metadata`).
+
+    Returns
+    -------
+    dict of {str: {'image', 'audio', 'text'}}
+    """
+    from ._schema import input_schema_of, modalities  # noqa: PLC0415
     from .persistence import describe_inputs  # noqa: PLC0415
 
-    cols = (metadata or {}).get("inputs") or describe_inputs(model)
+    metadata = metadata or {}
+    schema = metadata.get("input_schema")
+    if schema is None and not metadata.get("inputs"):
+        schema = input_schema_of(model)
+    if schema is not None:
+        cols = {c: ("text" if entry.get("kind") == "numeric" else kind)
+                for (c, entry), kind in zip(schema.items(), modalities(schema).values())}
+    else:  # an older model file's header, or an unfitted model
+        cols = metadata.get("inputs") or describe_inputs(model)
     return {c: (k or infer_modalities([c]).get(c, "text")) for c, k in cols.items()}
 
 

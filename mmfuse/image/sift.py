@@ -254,6 +254,8 @@ class SIFTFeatures(TransformerMixin, BaseEstimator):
     (6, 2560)
     """
 
+    modality = "image"  #: the kind of item it reads (the fitted fusers' ``input_schema_``)
+
     _parameter_constraints: dict = {
         "detector": [StrOptions({"dense", "keypoints"})],
         "step": [Interval(Integral, 1, None, closed="left")],
