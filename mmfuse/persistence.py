@@ -35,7 +35,8 @@ from ._schema import declared_modality, input_schema_of, modalities
 from .exceptions import ModelFileError, VersionMismatchWarning  # defined there, re-exported
 from pathlib import Path
 
-__all__ = ["ModelFileError", "VersionMismatchWarning", "load", "read_metadata", "save"]
+__all__ = ["ModelFileError", "VersionMismatchWarning", "describe_model", "load",
+           "read_metadata", "save"]
 
 MAGIC = b"MMFUSE-MODEL\n"
 FORMATS = ("joblib", "skops")
@@ -80,6 +81,30 @@ def describe_inputs(model) -> dict:
     if names is not None:
         return {str(n): None for n in names}
     return {}
+
+
+def describe_model(model) -> dict:
+    """What a model file's header says about ``model``, computed from the model itself.
+
+    Parameters
+    ----------
+    model : estimator
+        A fitted estimator or pipeline.
+
+    Returns
+    -------
+    dict
+        ``estimator`` (its class's dotted path), ``classes`` (as JSON values,
+        or None), ``inputs`` (:func:`describe_inputs`), ``input_schema`` (the
+        fitted fuser's ``input_schema_``, or None) and ``versions`` (of
+        mmfuse, scikit-learn, NumPy and Python in this session).
+    """
+    classes = getattr(model, "classes_", None)
+    return {"estimator": f"{type(model).__module__}.{type(model).__qualname__}",
+            "classes": None if classes is None else [c.item() if hasattr(c, "item") else c
+                                                     for c in classes],
+            "inputs": describe_inputs(model), "input_schema": input_schema_of(model),
+            "versions": _versions()}
 
 
 def save(model, path, *, format="joblib", metadata=None, compress=3):  # noqa: A002 - the peer's name (joblib/skops 'format')
@@ -129,19 +154,18 @@ def save(model, path, *, format="joblib", metadata=None, compress=3):  # noqa: A
         user = json.loads(json.dumps(metadata or {}))
     except TypeError as exc:
         raise TypeError(f"metadata must be JSON-serialisable: {exc}") from None
-    classes = getattr(model, "classes_", None)
+    described = describe_model(model)
     header = {
         "container_version": _CONTAINER_VERSION,
         "format": format,
         "payload_size": len(payload),
         "sha256": hashlib.sha256(payload).hexdigest(),
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        "versions": _versions(),
-        "estimator": f"{type(model).__module__}.{type(model).__qualname__}",
-        "classes": None if classes is None else [c.item() if hasattr(c, "item") else c
-                                                 for c in classes],
-        "inputs": describe_inputs(model),
-        "input_schema": input_schema_of(model),
+        "versions": described["versions"],
+        "estimator": described["estimator"],
+        "classes": described["classes"],
+        "inputs": described["inputs"],
+        "input_schema": described["input_schema"],
         "user": user,
     }
     head = json.dumps(header, default=str).encode("utf-8")

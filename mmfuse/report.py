@@ -284,18 +284,11 @@ def _modalities_figure(contrib):
 
 def _describe_model(model, metadata):
     """The model's metadata: the file's header when there is one, else what the model says
-    (its input columns from the fitted fuser's ``input_schema_``)."""
-    from ._schema import input_schema_of  # noqa: PLC0415
-    from .persistence import _versions, describe_inputs  # noqa: PLC0415
+    (:func:`mmfuse.persistence.describe_model`: its input columns from the fitted fuser's
+    ``input_schema_``)."""
+    from .persistence import describe_model  # noqa: PLC0415
 
-    if metadata:
-        return dict(metadata)
-    classes = getattr(model, "classes_", None)
-    return {"estimator": f"{type(model).__module__}.{type(model).__qualname__}",
-            "classes": None if classes is None else [c.item() if hasattr(c, "item") else c
-                                                     for c in classes],
-            "inputs": describe_inputs(model), "input_schema": input_schema_of(model),
-            "versions": _versions()}
+    return dict(metadata) if metadata else describe_model(model)
 
 
 # --------------------------------------------------------------------------- the page

@@ -106,7 +106,7 @@ def test_no_schema_without_a_fitted_fuser():
 
 
 def test_saved_model_carries_the_schema(data, tmp_path):
-    from mmfuse.persistence import load, read_metadata, save
+    from mmfuse.persistence import describe_model, load, read_metadata, save
 
     X, y = data
     model = make_pipeline(FeatureFusion([("image", _hog(), "photo"),
@@ -118,6 +118,9 @@ def test_saved_model_carries_the_schema(data, tmp_path):
     assert meta["input_schema"] == model[0].input_schema_
     assert meta["inputs"] == {"photo": "image", "age": None}
     assert load(tmp_path / "m.joblib")[0].input_schema_ == model[0].input_schema_
+    # the header describes the model as describe_model does (what a report shows)
+    described = describe_model(model)
+    assert {key: meta[key] for key in described} == described
 
 
 def test_scoring_reads_kinds_from_the_schema(data):
