@@ -338,6 +338,11 @@ def _cmd_inspect(args) -> int:
     inputs = meta.get("inputs") or {}
     print("inputs: " + (", ".join(f"{c} ({k or 'unknown kind'})" for c, k in inputs.items())
                         or "unknown"))
+    schema = meta.get("input_schema") or {}  # absent from files of older versions
+    if schema:
+        print("input schema: " + ", ".join(
+            f"{c} ({e.get('kind') or 'unknown kind'}, {e.get('dtype')}, block {e.get('block')!r})"
+            for c, e in schema.items()))
     for key, value in (meta.get("user") or {}).items():
         print(f"{key}: {value}")
     return EXIT_OK

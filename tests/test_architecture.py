@@ -26,7 +26,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "mmfuse"
 #: the first component after ``mmfuse.`` (``fusion`` covers ``mmfuse.fusion.late``).
 LAYERS = [
     ("exceptions", "_config", "_backend", "_compat", "_validation"),  # foundations
-    ("io", "_base", "_parallel", "kernels"),  # loading items, shared estimator helpers
+    ("io", "_base", "_parallel", "_schema", "kernels"),  # loading items, shared helpers
     ("image", "text", "audio"),  # extractors
     ("fusion", "svm"),  # fusion and deciders
     ("datasets", "data", "persistence", "scoring", "report", "distributed"),  # whole models

@@ -192,6 +192,8 @@ class MFCCFeatures(TransformerMixin, BaseEstimator):
     (2, 240)
     """
 
+    modality = "audio"  #: the kind of item it reads (the fitted fusers' ``input_schema_``)
+
     _parameter_constraints: dict = {
         "sr": [Interval(Integral, 1, None, closed="left")],
         "n_mfcc": [Interval(Integral, 1, None, closed="left")],

@@ -15,6 +15,7 @@ from sklearn.utils.validation import check_is_fitted, check_memory
 from .._base import kept_rows_output, strict_loading
 from .._compat import HasMethods, Interval, StrOptions, _fit_context, validate_data
 from .._parallel import Parallel, delayed
+from .._schema import input_schema
 from ._blocks import (
     BlockPost,
     TripleComposition,
@@ -343,6 +344,7 @@ class FeatureFusion(TransformerMixin, TripleComposition):
         w_all = as_weight_vector(self.weights, all_names)
         self.weights_ = np.array([w for n, w in zip(all_names, w_all) if n in active])
         self.columns_ = [col(X) if callable(col) else col for _, _, col in entries]
+        self.input_schema_ = input_schema(X, entries, self.columns_)
         inputs, _ = self._block_inputs(X, [(n, t, c) for (n, t, _), c
                                            in zip(entries, self.columns_)], fitting=True)
         return entries, inputs, y_arr

@@ -15,6 +15,7 @@ from sklearn.utils.validation import check_is_fitted
 from .._base import strict_loading
 from .._compat import HasMethods, Interval, StrOptions, _fit_context, validate_data
 from .._parallel import Parallel, delayed
+from .._schema import input_schema
 from ..kernels import KERNELS, chi2_distance, kernel_diagonal, pairwise_kernel
 from ._blocks import (
     TripleComposition,
@@ -596,6 +597,7 @@ default='alignment'
         y_enc = le.transform(y)
 
         self.columns_ = [col(X) if callable(col) else col for _, _, col, _ in entries]
+        self.input_schema_ = input_schema(X, entries, self.columns_)
         inputs, present = self._inputs(X, entries, self.columns_, fitting=True)
         fitted = Parallel(n_jobs=self.n_jobs, prefer="threads")(
             delayed(in_block)("block", name, col, t, _fit_transform_one, t, Xb, y, p)

@@ -16,6 +16,7 @@ from sklearn.utils.validation import check_is_fitted, check_memory
 from .._base import strict_loading
 from .._compat import HasMethods, StrOptions, _fit_context, validate_data
 from .._parallel import Parallel, delayed
+from .._schema import input_schema
 from ._blocks import (
     TripleComposition,
     as_weight_vector,
@@ -382,6 +383,7 @@ class LateFusionClassifier(ClassifierMixin, TripleComposition):
         self.class_prior_ = np.bincount(y_enc, minlength=len(self.classes_)) / len(y)
 
         self.columns_ = [col(X) if callable(col) else col for _, _, col in self.estimators]
+        self.input_schema_ = input_schema(X, self.estimators, self.columns_)
         inputs, _ = self._block_inputs(X, [e for _, e, _ in self.estimators], fitting=True)
         need_oof = self.rule == "stack" or self._learn()
         given = _given_splits(self.cv, len(y))

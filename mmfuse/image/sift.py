@@ -288,6 +288,8 @@ class SIFTFeatures(ColumnExtractorMixin, TransformerMixin, BaseEstimator):
     (6, 512)
     """
 
+    modality = "image"  #: the kind of item it reads (the fitted fusers' ``input_schema_``)
+
     _parameter_constraints: dict = {
         "detector": [StrOptions({"dense", "keypoints"})],
         "step": [Interval(Integral, 1, None, closed="left")],

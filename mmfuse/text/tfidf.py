@@ -242,6 +242,8 @@ class TfidfText(ColumnExtractorMixin, TransformerMixin, BaseEstimator):
     (3, 10)
     """
 
+    modality = "text"  #: the kind of item it reads (the fitted fusers' ``input_schema_``)
+
     _parameter_constraints: dict = {
         "tokenizer": [StrOptions({"nltk", "regex"}), callable],
         "stemmer": [StrOptions({"porter", "snowball", "lemma"}), None],
