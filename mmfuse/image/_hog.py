@@ -37,17 +37,17 @@ _TEMPS_PER_PIXEL = 12
 _CPU_BATCH = 64
 
 
-# --------------------------------------------------------------------------- validation
+# --------------------------------------------------------------------------- parameter values
 
-def _pair(value, name):
+def _pair(value):
+    """``(rows, cols)`` of a value that its ``PairInterval`` constraint accepted (one int or two).
+
+    The values are checked where they enter: by :func:`hog`'s ``validate_params``
+    and by :class:`HOGFeatures`'s ``_parameter_constraints``.
+    """
     if isinstance(value, Integral):
-        value = (value, value)
-    try:
-        a, b = value
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a pair of positive integers; got {value!r}") from None
-    if not all(isinstance(v, Integral) and not isinstance(v, bool) and v >= 1 for v in (a, b)):
-        raise ValueError(f"{name} must be a pair of positive integers; got {value!r}")
+        return int(value), int(value)
+    a, b = value
     return int(a), int(b)
 
 
@@ -62,8 +62,8 @@ def _float_dtype(dtype):
 def hog_length(image_shape, orientations=9, pixels_per_cell=(8, 8), cells_per_block=(2, 2)):
     """Number of HOG features of an ``(H, W)`` image (0 if it holds no full block)."""
     h, w = image_shape[:2]
-    ch, cw = _pair(pixels_per_cell, "pixels_per_cell")
-    br, bc = _pair(cells_per_block, "cells_per_block")
+    ch, cw = _pair(pixels_per_cell)
+    br, bc = _pair(cells_per_block)
     nbr, nbc = h // ch - br + 1, w // cw - bc + 1
     if nbr <= 0 or nbc <= 0:
         return 0
@@ -579,8 +579,8 @@ def _hog(images, *, orientations, pixels_per_cell, cells_per_block, block_norm,
     to write them to (and return), for a NumPy batch with ``feature_vector``.
     """
     orientations = int(orientations)
-    cell = _pair(pixels_per_cell, "pixels_per_cell")
-    block = _pair(cells_per_block, "cells_per_block")
+    cell = _pair(pixels_per_cell)
+    block = _pair(cells_per_block)
 
     where = dispatch(images, device=device)
     xp, in_xp = where
@@ -693,7 +693,7 @@ def _prepare_transform(estimator):
         return
     if not where.on_cpu:
         return  # (on a GPU, CuPy compiles its kernels on their first use)
-    rows, cols = _pair(estimator.image_size, "image_size")
+    rows, cols = _pair(estimator.image_size)
     shape = (rows, cols, 3) if estimator.color else (rows, cols)
     n = cache_chunk(math.prod(shape) * 4)
     _hog(np.zeros((n,) + shape, dtype=np.float32), orientations=estimator.orientations,
@@ -837,7 +837,7 @@ class HOGFeatures(TransformerMixin, BaseEstimator):
         from .._base import as_column  # noqa: PLC0415
 
         as_column(X)  # a clear error for a non-column input, without decoding anything
-        size = _pair(self.image_size, "image_size")
+        size = _pair(self.image_size)
         self.n_features_out_ = hog_length(size, self.orientations, self.pixels_per_cell,
                                           self.cells_per_block)
         _prepare_transform(self)
@@ -861,9 +861,9 @@ class HOGFeatures(TransformerMixin, BaseEstimator):
                 self.__dict__.pop(name, None)
 
     def _check_geometry(self):
-        rows, cols = _pair(self.image_size, "image_size")
-        cell = _pair(self.pixels_per_cell, "pixels_per_cell")
-        block = _pair(self.cells_per_block, "cells_per_block")
+        rows, cols = _pair(self.image_size)
+        cell = _pair(self.pixels_per_cell)
+        block = _pair(self.cells_per_block)
         if rows // cell[0] < block[0] or cols // cell[1] < block[1]:
             raise ValueError(
                 f"image_size={tuple(self.image_size)} holds no block of cells_per_block="
@@ -897,7 +897,7 @@ class HOGFeatures(TransformerMixin, BaseEstimator):
         from .._base import progress_bar  # noqa: PLC0415
         from ._batch import fit_to_size, n_rows  # noqa: PLC0415
 
-        size = _pair(self.image_size, "image_size")
+        size = _pair(self.image_size)
         channels = 3 if self.color else 1
         n = n_rows(X)
         out = np.zeros((n, self.n_features_out_), dtype=np.float32)
@@ -948,7 +948,7 @@ class HOGFeatures(TransformerMixin, BaseEstimator):
 
     def _item_loader(self):
         """``(loader, kwargs)`` that :meth:`transform` loads each item with."""
-        size = _pair(self.image_size, "image_size")
+        size = _pair(self.image_size)
         return load_image, {"mode": "rgb" if self.color else "gray", "max_side": 4 * max(size)}
 
     def _screen_rows(self, X):
