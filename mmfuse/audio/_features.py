@@ -12,7 +12,7 @@ from sklearn.utils.validation import check_is_fitted
 from .._backend import chunk_n_rows, dispatch, is_numpy_namespace, to_numpy
 from .._base import (as_column, drop_failed_rows, progress_bar, screen_column,
                      strict_loading)
-from .._compat import Interval, StrOptions, _fit_context, validate_data
+from .._compat import DEVICE_CONSTRAINT, Interval, StrOptions, _fit_context, validate_data
 from .._config import get_config, report_errors
 from .._parallel import n_cores, run_shares
 from ..io import MMFuseInputError, load_audio, load_column
@@ -211,7 +211,7 @@ class MFCCFeatures(TransformerMixin, BaseEstimator):
         "n_segments": [Interval(Integral, 0, None, closed="left")],
         "delta_width": [Interval(Integral, 3, None, closed="left")],
         "vtlp_alpha": [Interval(Real, 0, None, closed="neither")],
-        "device": [StrOptions({"auto", "cpu", "cuda"}), None],
+        "device": DEVICE_CONSTRAINT,
         "n_jobs": [Integral, None],
         "progress": ["boolean", None],
         **PEER_CONSTRAINTS,
