@@ -68,6 +68,11 @@ MAX_CHUNK_ROWS = 2000
 
 def _get_client(client):
     if client is not None:
+        if not all(hasattr(client, m) for m in ("submit", "scatter", "gather")):
+            hint = (f"distributed.Client({client!r})" if isinstance(client, str)
+                    else "distributed.Client(ADDRESS)")
+            raise TypeError(f"client must be a distributed.Client; got "
+                            f"{type(client).__name__} {client!r:.60}: pass client={hint}")
         return client
     try:
         from distributed import get_client  # noqa: PLC0415

@@ -312,3 +312,16 @@ def test_an_unreachable_scheduler_is_one_line(data, tmp_path, capsys, monkeypatc
     assert [ln for ln in lines[:-1] if ": error: " in ln] == []
     assert not (tmp_path / "r").exists() and (command == "evaluate"
                                               or not (tmp_path / "m.joblib").exists())
+
+
+@pytest.mark.parametrize("fn", ["fit_distributed", "fit_transform_distributed",
+                                "predict_distributed"])
+def test_a_scheduler_address_as_client_is_one_line_naming_the_fix(fn):
+    """An address string (or any non-Client) is refused before any work, naming the fix."""
+    from mmfuse import distributed as mdist
+
+    with pytest.raises(TypeError, match=r"client must be a distributed\.Client; got str "
+                                        r"'tcp://10\.0\.0\.1:8786': pass client="
+                                        r"distributed\.Client\('tcp://10\.0\.0\.1:8786'\)"):
+        getattr(mdist, fn)(FeatureFusion([("a", "passthrough", "a")]),
+                           pd.DataFrame({"a": [1.0]}), client="tcp://10.0.0.1:8786")
