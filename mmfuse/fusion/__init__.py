@@ -2,19 +2,20 @@
 
 :class:`FeatureFusion`
     early fusion: one transformer per modality, per-block normalisation, then
-    concat / weighted / sum / average / product / tensor fusion.
+    concat / weighted / sum / average / product / tensor fusion
+    (:func:`fuse_blocks`).
 :class:`KernelFusionClassifier`
     kernel-level fusion: one kernel per modality, combined with fixed or
     learned weights (centered alignment, EasyMKL), then a kernel machine.
 :class:`LateFusionClassifier`
     late fusion: one classifier per modality, probabilities combined by the
     rules of Kittler et al. (1998), learned weights or stacking, with missing
-    modalities renormalised away.
+    modalities renormalised away (:func:`combine`).
 """
 
-from .early import MAX_TENSOR_FEATURES, FeatureFusion
+from .early import MAX_TENSOR_FEATURES, STRATEGIES, FeatureFusion, fuse_blocks
 from .kernel import KernelFusionClassifier
 from .late import RULES, LateFusionClassifier, combine
 
-__all__ = ["MAX_TENSOR_FEATURES", "RULES", "FeatureFusion", "KernelFusionClassifier",
-           "LateFusionClassifier", "combine"]
+__all__ = ["MAX_TENSOR_FEATURES", "RULES", "STRATEGIES", "FeatureFusion",
+           "KernelFusionClassifier", "LateFusionClassifier", "combine", "fuse_blocks"]

@@ -8,30 +8,19 @@ from numbers import Integral
 import numpy as np
 from sklearn.base import ClassifierMixin, clone
 from sklearn.model_selection import check_cv, cross_val_predict
-from sklearn.utils import Bunch
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils._tags import get_tags
 from sklearn.utils.validation import check_is_fitted, check_memory
 
 from .._base import strict_loading
-from .._compat import HasMethods, StrOptions, _fit_context, validate_data
+from .._compat import HasMethods, StrOptions, _fit_context
 from .._parallel import Parallel, delayed
 from ._blocks import (
-    TripleComposition,
+    BlockComposition,
     as_weight_vector,
-    block_screener,
-    check_fusion_input,
     check_targets,
-    error_rows,
     fingerprint,
     in_block,
-    missing_rows,
-    row_labels,
-    screened_inputs,
-    select_column,
-    select_fitted_columns,
     take_rows,
-    validate_entries,
 )
 
 __all__ = ["ClassWiseStacker", "LateFusionClassifier", "RULES", "combine"]
@@ -132,7 +121,7 @@ def _check_proba(self):
     return True
 
 
-class LateFusionClassifier(ClassifierMixin, TripleComposition):
+class LateFusionClassifier(ClassifierMixin, BlockComposition):
     """Late fusion: one classifier per modality, their class probabilities combined by a rule.
 
     1. Each entry ``(name, estimator, column)`` is fitted on its column(s) of
@@ -280,6 +269,8 @@ class LateFusionClassifier(ClassifierMixin, TripleComposition):
     """
 
     _parts = "estimators"  # the (name, estimator, column) list nested params live in
+    _fitted_attr = "estimators_"
+    _kind = "model"
 
     _parameter_constraints: dict = {
         "estimators": [list],
@@ -309,8 +300,7 @@ class LateFusionClassifier(ClassifierMixin, TripleComposition):
         return self.weights == "learn" or (self.rule == "weighted" and self.weights is None)
 
     def _check_params(self):
-        names = validate_entries(self.estimators, kind="estimators", allow_strings=())
-        self._validate_names(names)
+        names = self._check_entries(what="estimator", allow_strings=())
         for name, est, _ in self.estimators:
             if not hasattr(est, "fit") or not (hasattr(est, "predict")):
                 raise TypeError(f"estimator {name!r} ({type(est).__name__}) must be a "
@@ -374,15 +364,16 @@ class LateFusionClassifier(ClassifierMixin, TripleComposition):
 
     def _fit(self, X, y):
         names = self._check_params()
-        X = check_fusion_input(X)
-        validate_data(self, X, reset=True, skip_check_array=True)
+        X = self._check_X(X, reset=True)
         y, self._le = check_targets(self, X, y)
         self.classes_ = self._le.classes_
         y_enc = self._le.transform(y)
         self.class_prior_ = np.bincount(y_enc, minlength=len(self.classes_)) / len(y)
 
-        self.columns_ = [col(X) if callable(col) else col for _, _, col in self.estimators]
-        inputs, _ = self._block_inputs(X, [e for _, e, _ in self.estimators], fitting=True)
+        self.columns_ = self._resolve_columns(X, self.estimators)
+        inputs, _ = self._block_inputs(X, [(n, e, c) for (n, e, _), c
+                                           in zip(self.estimators, self.columns_)],
+                                       fitting=True)
         need_oof = self.rule == "stack" or self._learn()
         given = _given_splits(self.cv, len(y))
         bases, folds = [], []
@@ -442,37 +433,16 @@ class LateFusionClassifier(ClassifierMixin, TripleComposition):
                 "member carries no information about a class it never saw, so it is left out "
                 "of the fusion for those classes", UserWarning, stacklevel=3)
 
-    def _row_contract(self, X, members, *, fitting):
-        """Each member's raw input with its present rows, and the arguments of the row checks.
+    def _fitted_entries(self):
+        return [(name, est, col) for (name, _, _), est, col
+                in zip(self.estimators, self.estimators_, self.columns_)]
 
-        At prediction time a row whose present members all weigh 0 is an error row too.
-        """
-        inputs = [(Xb, ~missing_rows(Xb)) for Xb in (select_column(X, c) for c in self.columns_)]
-        contract = dict(
-            names=[name for name, _, _ in self.estimators], labels=row_labels(X),
-            screeners=[block_screener(est) for est in members],
-            missing_is_error=self.missing == "error",
-            hint="set missing='renormalize' to fuse the modalities present",
-            weights=None if fitting or self.rule not in _WEIGHTED_RULES else self.weights_)
-        return inputs, contract
+    def _contract_hint(self):
+        return "set missing='renormalize' to fuse the modalities present"
 
-    def _block_inputs(self, X, members, *, fitting):
-        """Each member's raw input and present rows, after the batch's error rows left it.
-
-        Returns ``(inputs, keep)``; see :func:`~mmfuse.fusion._blocks.screen_rows`.
-        """
-        return screened_inputs(*self._row_contract(X, members, fitting=fitting),
-                               fitting=fitting, kind="model")
-
-    def _screen_rows(self, X):
-        """``(bad, errors)``: the rows of ``X`` that :meth:`predict` would skip or raise on.
-
-        Loads every present item with its member's loader (nothing is predicted).
-        """
-        check_is_fitted(self, "estimators_")
-        X = select_fitted_columns(self, check_fusion_input(X))
-        inputs, contract = self._row_contract(X, self.estimators_, fitting=False)
-        return error_rows(inputs, **contract)
+    def _contract_weights(self, *, fitting):
+        # at prediction time a row whose present members all weigh 0 is an error row too
+        return None if fitting or self.rule not in _WEIGHTED_RULES else self.weights_
 
     # ------------------------------------------------------------------ prediction
 
@@ -488,16 +458,15 @@ class LateFusionClassifier(ClassifierMixin, TripleComposition):
         return P
 
     def _model_outputs(self, X):
-        X = select_fitted_columns(self, check_fusion_input(X))
-        validate_data(self, X, reset=False, skip_check_array=True)
-        inputs, _ = self._block_inputs(X, self.estimators_, fitting=False)
+        X = self._check_X(X, reset=False)
+        entries = list(self._iter(fitted=True))
+        inputs, _ = self._block_inputs(X, entries, fitting=False)
         present = np.stack([p for _, p in inputs])
         vote = self.rule == "vote"
         with strict_loading():  # screened: a row failing now must not shift the others
             outs = Parallel(n_jobs=self.n_jobs, prefer="threads")(
                 delayed(in_block)("member", name, col, est, _predict_one, est, Xb, p, vote)
-                for (name, _, _), col, est, (Xb, p)
-                in zip(self.estimators, self.columns_, self.estimators_, inputs))
+                for (name, est, col), (Xb, p) in zip(entries, inputs))
         P = []
         for est, out, p in zip(self.estimators_, outs, present):
             if vote:
@@ -582,20 +551,12 @@ class LateFusionClassifier(ClassifierMixin, TripleComposition):
 
     @property
     def named_estimators_(self):
-        check_is_fitted(self, "estimators_")
-        return Bunch(**{name: est for (name, _, _), est in zip(self.estimators,
-                                                                self.estimators_)})
+        """The fitted members by name (a :class:`~sklearn.utils.Bunch`)."""
+        return self._named_fitted()
 
     def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        try:  # None/NaN rows are missing modalities; NaN cells reach the models
-            parts = [e for _, e, _ in self.estimators]
-            tags.input_tags.allow_nan = all(get_tags(e).input_tags.allow_nan for e in parts)
-            tags.input_tags.sparse = all(get_tags(e).input_tags.sparse for e in parts)
-            tags.input_tags.string = any(get_tags(e).input_tags.string for e in parts)
-        except (TypeError, ValueError):
-            pass
-        return tags
+        # None/NaN rows are missing modalities; NaN cells reach the models
+        return self._parts_tags(super().__sklearn_tags__())
 
 
 def _default_final_estimator():
