@@ -12,7 +12,13 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, check_memory
 
 from .._base import strict_loading
-from .._compat import HasMethods, StrOptions, _fit_context
+from .._compat import (
+    HasMethods,
+    StrOptions,
+    _fit_context,
+    clone_final_estimator,
+    stack_method_name,
+)
 from .._parallel import Parallel, delayed
 from ._blocks import (
     BlockComposition,
@@ -244,6 +250,26 @@ class LateFusionClassifier(ClassifierMixin, BlockComposition):
     the log-odds (binary) or log-probabilities (multiclass) of the fused
     probabilities, for ranking metrics. ``sample_weight`` is not supported.
 
+    **Stacking** (``rule='stack'``) is built on the parts of
+    :class:`~sklearn.ensemble.StackingClassifier` that hold with missing
+    modalities: the out-of-fold predictions are
+    :func:`~sklearn.model_selection.cross_val_predict` with the method
+    resolved as ``StackingClassifier`` resolves ``stack_method``
+    (``predict_proba``, which every member has once calibrated), and
+    ``final_estimator`` is defaulted and cloned by ``StackingClassifier``'s
+    own code (the default here is ``LogisticRegression(max_iter=1000)``).
+    The rest is mmfuse's because ``StackingClassifier`` cross-validates every
+    member on the same rows and expects every member to predict every row:
+    here each member is fitted and cross-validated on the rows where its
+    modality is present (the folds restricted to them), an absent row gets
+    the training class prior, and the meta-features add, per member, its top
+    probability and a presence flag, so the meta-model learns how far to
+    trust a member and to discount a stand-in prior. All ``K`` probability
+    columns are kept (``StackingClassifier`` drops the first one in binary
+    problems), so each class has its own column per member; when a member
+    never saw some classes, :class:`ClassWiseStacker` replaces the single
+    meta-model.
+
     References
     ----------
     .. [1] Kittler, J., Hatef, M., Duin, R. P. W., & Matas, J. (1998). On combining
@@ -376,9 +402,14 @@ class LateFusionClassifier(ClassifierMixin, BlockComposition):
                                        fitting=True)
         need_oof = self.rule == "stack" or self._learn()
         given = _given_splits(self.cv, len(y))
-        bases, folds = [], []
+        bases, folds, methods = [], [], []
         for (name, est, _), (_, present) in zip(self.estimators, inputs):
-            bases.append(self._base_estimator(name, est, y[present], given))
+            base = self._base_estimator(name, est, y[present], given)
+            bases.append(base)
+            # the out-of-fold method, resolved as StackingClassifier resolves stack_method
+            # (every base has predict_proba: calibrated where the estimator has none)
+            methods.append(stack_method_name(name, base, "predict_proba") if need_oof
+                           else None)
             if not need_oof:
                 folds.append(None)
             elif given is not None:
@@ -389,9 +420,9 @@ class LateFusionClassifier(ClassifierMixin, BlockComposition):
         memory = check_memory(self.memory)
         jobs = Parallel(n_jobs=self.n_jobs, prefer="threads")(
             delayed(in_block)("member", name, col, est, _fit_one, base, Xb, y, present, cv,
-                              memory)
-            for (name, est, _), col, base, (Xb, present), cv
-            in zip(self.estimators, self.columns_, bases, inputs, folds))
+                              memory, method)
+            for (name, est, _), col, base, (Xb, present), cv, method
+            in zip(self.estimators, self.columns_, bases, inputs, folds, methods))
         self.estimators_ = [fitted for fitted, _ in jobs]
         present = np.stack([p for _, p in inputs])
         self.class_coverage_ = np.stack([np.isin(self.classes_, fitted.classes_)
@@ -406,8 +437,7 @@ class LateFusionClassifier(ClassifierMixin, BlockComposition):
             P_oof = np.stack([self._scatter(self._align(fitted, oof), p)
                               for (fitted, oof), p in zip(jobs, present)])
             if self.rule == "stack":
-                final = (_default_final_estimator() if self.final_estimator is None
-                         else clone(self.final_estimator))
+                final = clone_final_estimator(self, default=_default_final_estimator())
                 if self.class_coverage_.all():
                     self.final_estimator_ = final.fit(self._meta_features(P_oof, present),
                                                       y_enc)
@@ -635,12 +665,13 @@ def _fit_member(key, base, X, y):
     return base.fit(X, y)
 
 
-def _oof_member(key, base, X, y, cv):
-    """Out-of-fold ``predict_proba`` of ``base``, cached under ``key`` like :func:`_fit_member`."""
-    return cross_val_predict(clone(base), X, y, cv=cv, method="predict_proba")
+def _oof_member(key, base, X, y, cv, method="predict_proba"):
+    """Out-of-fold predictions of ``base`` (:func:`~sklearn.model_selection.cross_val_predict`
+    with ``method``), cached under ``key`` like :func:`_fit_member`."""
+    return cross_val_predict(clone(base), X, y, cv=cv, method=method)
 
 
-def _fit_one(base, Xb, y, present, cv, memory=None):
+def _fit_one(base, Xb, y, present, cv, memory=None, method="predict_proba"):
     """Fit one model on its present rows; with ``cv``, also its out-of-fold probabilities.
 
     With a ``memory`` that has a location, both are cached under a content hash of
@@ -663,9 +694,9 @@ def _fit_one(base, Xb, y, present, cv, memory=None):
             oof = memory.cache(_oof_member, ignore=["base", "X", "y", "cv"])(
                 key + fingerprint(np.concatenate([te for _, te in folds]))
                 + fingerprint(np.array([len(te) for _, te in folds])),
-                base, Xp, yp, folds)
+                base, Xp, yp, folds, method)
         else:
-            oof = _oof_member(None, base, Xp, yp, folds)
+            oof = _oof_member(None, base, Xp, yp, folds, method)
     fit = memory.cache(_fit_member, ignore=["base", "X", "y"]) if cached else _fit_member
     fitted = fit(key, base, Xp, yp)
     if oof is not None and oof.shape[1] != len(fitted.classes_):
