@@ -321,7 +321,8 @@ def block_post(name, Z, *, norm, dim=None, dense=False):
        ``sqrt(n_features)`` (:func:`unit_total_variance`), so the block has unit
        *total* variance whatever its width (block scaling of multiblock
        analysis); ``None``: the identity
-       :class:`~sklearn.preprocessing.FunctionTransformer`.
+       :class:`~sklearn.preprocessing.FunctionTransformer`; a transformer: a
+       clone of it.
     2. ``dim``: when set and different from the block width, ``project`` is a
        projection to ``dim`` components: :class:`~sklearn.decomposition.PCA`
        for dense blocks, :class:`~sklearn.decomposition.TruncatedSVD` for
@@ -339,7 +340,8 @@ def block_post(name, Z, *, norm, dim=None, dense=False):
     Z : {ndarray, sparse matrix} of shape (n_rows, n_features)
         The block's features on its present training rows (only its shape and
         sparsity are read).
-    norm : {'l2', 'standard'} or None
+    norm : {'l2', 'standard'}, transformer or None
+        A transformer is cloned as the ``norm`` step.
     dim : int, default=None
     dense : bool, default=False
 
@@ -367,8 +369,12 @@ def block_post(name, Z, *, norm, dim=None, dense=False):
         first = StandardScaler(with_mean=not sp.issparse(Z))
         scale = FunctionTransformer(unit_total_variance, accept_sparse=True,
                                     feature_names_out="one-to-one")
-    else:
+    elif norm is None:
         first = FunctionTransformer(accept_sparse=True, feature_names_out="one-to-one")
+    else:
+        from sklearn.base import clone  # noqa: PLC0415
+
+        first = clone(norm)
     project = "passthrough"
     if dim is not None and dim != Z.shape[1]:
         project = _projector(name, Z, dim)

@@ -241,12 +241,17 @@ class FeatureFusion(TransformerMixin, BlockComposition):
         that matches no block is an error). Used by ``'weighted'``, ``'sum'``,
         ``'average'`` and ``'tensor'``; a weight of 0 removes the block's
         contribution. Must be None for ``'concat'`` and ``'product'``.
-    block_norm : {'l2', 'standard'} or None, default='l2'
+    block_norm : {'l2', 'standard'}, transformer or None, default='l2'
         Per-block normalisation before projection and fusion. ``'l2'``: every
-        row of the block scaled to unit norm. ``'standard'``: every feature
-        standardised (without centring for sparse blocks), then the block
-        divided by ``sqrt(n_block_features)`` so each block has unit total
-        variance. ``None``: none.
+        row of the block scaled to unit norm
+        (:class:`~sklearn.preprocessing.Normalizer`). ``'standard'``: every
+        feature standardised (:class:`~sklearn.preprocessing.StandardScaler`,
+        without centring for sparse blocks), then the block divided by
+        ``sqrt(n_block_features)`` so each block has unit total variance.
+        ``None``: none. A transformer (e.g. ``Normalizer(norm='l1')``) is
+        cloned for each block and fitted on its features; its parameters are
+        reachable as ``block_norm__<param>`` (``fuse__block_norm__norm`` in a
+        grid search). Each block's fitted chain is the pipeline in ``posts_``.
     common_dim : int, default=None
         Width each block is projected to. ``None``: for ``'concat'`` and
         ``'weighted'`` no projection; for the element-wise strategies the
@@ -349,7 +354,7 @@ class FeatureFusion(TransformerMixin, BlockComposition):
         "transformers": [list],
         "strategy": [StrOptions({"concat", "weighted", "sum", "average", "product", "tensor"})],
         "weights": [dict, None],
-        "block_norm": [StrOptions({"l2", "standard"}), None],
+        "block_norm": [StrOptions({"l2", "standard"}), HasMethods(["fit", "transform"]), None],
         "common_dim": [Interval(Integral, 1, None, closed="left"), None],
         "missing": [StrOptions({"error", "zero", "mean"})],
         "missing_indicator": ["boolean"],
@@ -488,8 +493,8 @@ class FeatureFusion(TransformerMixin, BlockComposition):
 
     def _post_transform(self, name, post, Z):
         """One block's fitted post-processing applied to its raw features ``Z``."""
-        fitted = post.named_steps["norm"].n_features_in_
-        if Z.shape[1] != fitted:
+        fitted = getattr(post.named_steps["norm"], "n_features_in_", None)
+        if fitted is not None and Z.shape[1] != fitted:
             raise ValueError(f"block {name!r} produced {Z.shape[1]} features at "
                              f"transform time but {fitted} when fitted")
         return post.transform(Z)
@@ -666,7 +671,10 @@ class FeatureFusion(TransformerMixin, BlockComposition):
         # None/NaN rows are missing modalities; NaN cells reach the transformers, but
         # L2 normalisation and PCA/SVD projection refuse them
         def allow_nan(parts):
-            return (self.block_norm != "l2" and self.common_dim is None
+            norm = self.block_norm
+            if not (norm is None or isinstance(norm, str)):
+                parts = [*parts, norm]
+            return (norm != "l2" and self.common_dim is None
                     and self.strategy in ("concat", "weighted")
                     and all(get_tags(t).input_tags.allow_nan for t in parts))
 

@@ -146,3 +146,24 @@ def test_block_post_pipeline_keeps_sparse_blocks_sparse_and_ignores_pandas_outpu
     assert hasattr(out, "columns")  # the fuser's own output follows set_output ...
     assert all(isinstance(p.transform(np.ones((2, 3))), np.ndarray) for p in dense.posts_)
 
+
+def test_block_norm_transformer_is_cloned_per_block_and_grid_searchable(rng):
+    from sklearn.model_selection import GridSearchCV
+
+    y = np.repeat([0, 1], 20)
+    X = rng.normal(size=(40, 4)) + y[:, None]
+    fuse = FeatureFusion([("a", "passthrough", [0, 1]), ("b", "passthrough", [2, 3])],
+                         block_norm=Normalizer(norm="l1"))
+    Z = fuse.fit_transform(X)
+    np.testing.assert_allclose(Z, np.hstack([normalize(X[:, :2], "l1"),
+                                             normalize(X[:, 2:], "l1")]), atol=1e-12)
+    norms = [p.named_steps["norm"] for p in fuse.posts_]
+    assert norms[0] is not norms[1] and norms[0] is not fuse.block_norm
+    pipe = Pipeline([("fuse", fuse), ("clf", LogisticRegression())])
+    assert pipe.get_params()["fuse__block_norm__norm"] == "l1"
+    search = GridSearchCV(pipe, {"fuse__block_norm__norm": ["l1", "max"]}, cv=2).fit(X, y)
+    assert search.best_params_["fuse__block_norm__norm"] in ("l1", "max")
+    # the strings stay shortcuts for the same estimators
+    l2 = FeatureFusion([("a", "passthrough", [0, 1])], block_norm=Normalizer()).fit_transform(X)
+    np.testing.assert_array_equal(l2, FeatureFusion([("a", "passthrough", [0, 1])])
+                                  .fit_transform(X))
