@@ -24,6 +24,7 @@ from ..io import MMFuseInputError, is_missing
 
 __all__ = [
     "BlockComposition",
+    "BlockPost",
     "block_post",
     "block_screener",
     "check_fusion_input",
@@ -404,6 +405,39 @@ def _projector(name, Z, dim):
             f"block {name!r}: PCA to common_dim={dim} needs at least that many "
             f"rows with the modality present; got {n}. Lower common_dim or fit on more rows")
     return PCA(n_components=dim, random_state=0)
+
+
+class BlockPost:
+    """The per-block post-processing as model files written by earlier mmfuse versions hold it.
+
+    Never built by mmfuse now; it exists so those files unpickle.
+    :class:`~mmfuse.fusion.FeatureFusion` turns each one into the equivalent
+    fitted :class:`~sklearn.pipeline.Pipeline` of :func:`block_post` when it
+    is loaded (:meth:`as_pipeline`), so the model transforms as before.
+    """
+
+    def as_pipeline(self):
+        """The fitted Pipeline that post-processes a block as this object did."""
+        from sklearn.pipeline import Pipeline  # noqa: PLC0415
+        from sklearn.preprocessing import FunctionTransformer, Normalizer  # noqa: PLC0415
+
+        probe = np.zeros((1, self.n_in_))
+        scale = "passthrough"
+        if self.norm == "l2":
+            first = Normalizer(norm="l2").fit(probe)
+        elif self.norm == "standard":
+            first = self.scaler_
+            scale = FunctionTransformer(unit_total_variance, accept_sparse=True,
+                                        feature_names_out="one-to-one").fit(probe)
+        else:
+            first = FunctionTransformer(accept_sparse=True,
+                                        feature_names_out="one-to-one").fit(probe)
+        project = "passthrough" if self.projector_ is None else self.projector_
+        width = self.n_in_ if self.projector_ is None else self.dim
+        last = (FunctionTransformer(densify, accept_sparse=True, feature_names_out="one-to-one")
+                .fit(np.zeros((1, width))) if self.dense else "passthrough")
+        steps = [("norm", first), ("scale", scale), ("project", project), ("dense", last)]
+        return Pipeline(steps).set_output(transform="default")
 
 
 def is_projected(post):

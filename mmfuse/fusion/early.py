@@ -16,6 +16,7 @@ from .._compat import HasMethods, Interval, StrOptions, _fit_context
 from .._parallel import Parallel, delayed
 from ._blocks import (
     BlockComposition,
+    BlockPost,
     as_weight_vector,
     block_post,
     fingerprint,
@@ -604,6 +605,14 @@ class FeatureFusion(TransformerMixin, BlockComposition):
             out = (sp.hstack([out, sp.csr_matrix(ind)], format="csr") if sp.issparse(out)
                    else np.hstack([out, ind]))
         return out
+
+    def __setstate__(self, state):
+        # model files written before each block's post-processing was a Pipeline
+        posts = state.get("posts_")
+        if posts:
+            state["posts_"] = [p.as_pipeline() if isinstance(p, BlockPost) else p
+                               for p in posts]
+        super().__setstate__(state)
 
     # ------------------------------------------------------------------ names, tags
 

@@ -167,3 +167,29 @@ def test_block_norm_transformer_is_cloned_per_block_and_grid_searchable(rng):
     l2 = FeatureFusion([("a", "passthrough", [0, 1])], block_norm=Normalizer()).fit_transform(X)
     np.testing.assert_array_equal(l2, FeatureFusion([("a", "passthrough", [0, 1])])
                                   .fit_transform(X))
+
+
+@pytest.mark.parametrize("norm, dim, strategy", [("l2", None, "concat"),
+                                                 ("standard", 2, "sum"), (None, 2, "product")])
+def test_models_pickled_with_the_former_block_post_still_load(rng, norm, dim, strategy):
+    import pickle
+
+    from mmfuse.fusion._blocks import BlockPost
+
+    X = rng.normal(size=(30, 7))
+    fuse = FeatureFusion([("a", StandardScaler(), [0, 1, 2]), ("b", "passthrough", [3, 4, 5, 6])],
+                         strategy=strategy, block_norm=norm, common_dim=dim).fit(X)
+    expected = fuse.transform(X)
+    legacy = []  # the attributes the former per-block object was pickled with
+    for post, width in zip(fuse.posts_, (3, 4)):
+        old = BlockPost.__new__(BlockPost)
+        old.__dict__.update(
+            name="x", norm=norm, dim=dim, dense=strategy != "concat", n_in_=width,
+            scaler_=post.named_steps["norm"] if norm == "standard" else None,
+            projector_=None if isinstance(post.named_steps["project"], str)
+            else post.named_steps["project"])
+        legacy.append(old)
+    fuse.posts_ = legacy
+    restored = pickle.loads(pickle.dumps(fuse))
+    assert all(isinstance(p, Pipeline) for p in restored.posts_)
+    np.testing.assert_array_equal(restored.transform(X), expected)
