@@ -717,14 +717,15 @@ class BlockComposition(_BaseComposition):
       checks (:meth:`_check_X`) and the tags of the parts
       (:meth:`_parts_tags`) are written once here for every fuser.
 
-    A subclass sets ``_parts``, ``_width`` (the length of an entry),
-    ``_fitted_attr`` (the attribute that marks it fitted) and ``_kind`` (what a
-    block is called in messages), and implements :meth:`_fitted_entries`,
-    :meth:`_contract_hint` and :meth:`_contract_weights`.
+    A subclass sets ``_parts``, ``_extra_fields`` (what an entry holds after
+    its column, e.g. ``('kernel',)``), ``_fitted_attr`` (the attribute that
+    marks it fitted) and ``_kind`` (what a block is called in messages), and
+    implements :meth:`_fitted_entries`, :meth:`_contract_hint` and
+    :meth:`_contract_weights`.
     """
 
     _parts = "transformers"
-    _width = 3
+    _extra_fields = ()
     _fitted_attr = "transformers_"
     _kind = "block"
 
@@ -736,7 +737,7 @@ class BlockComposition(_BaseComposition):
         """
         entries = getattr(self, self._parts)
         try:
-            if all(len(entry) == self._width for entry in entries):
+            if all(len(entry) == 3 + len(self._extra_fields) for entry in entries):
                 return [(entry[0], entry[1]) for entry in entries]
         except TypeError:
             pass
@@ -805,13 +806,10 @@ class BlockComposition(_BaseComposition):
     def _check_entries(self, *, what, allow_strings=("drop", "passthrough")):
         """Validate the entries and their names; return the names (``'drop'`` included)."""
         names = validate_entries(getattr(self, self._parts), kind=self._parts,
-                                 fields=("name", what, "column", *self._extra_fields()),
+                                 fields=("name", what, "column", *self._extra_fields),
                                  allow_strings=allow_strings)
         self._validate_names(names)
         return names
-
-    def _extra_fields(self):
-        return ()
 
     @staticmethod
     def _resolve_columns(X, entries):

@@ -340,7 +340,7 @@ default='alignment'
     """
 
     _parts = "kernels"  # the (name, transformer, column, kernel) list nested params live in
-    _width = 4
+    _extra_fields = ("kernel",)
     _fitted_attr = "estimator_"
 
     _parameter_constraints: dict = {
@@ -491,9 +491,6 @@ default='alignment'
         return FastSVC(kernel="precomputed")
 
     # ------------------------------------------------------------------ blocks
-
-    def _extra_fields(self):
-        return ("kernel",)
 
     def _fitted_entries(self):
         return [(n, t, col, k) for (n, t, _, k), col in zip(self.transformers_, self.columns_)]
