@@ -16,8 +16,29 @@ import numpy as np
 from ._config import config_context, get_config, report_errors, show_progress
 from .io import LoadedColumn, MMFuseInputError, load_column
 
-__all__ = ["as_column", "drop_failed_rows", "kept_rows_output", "load_items",
-           "new_file_mode", "progress_bar", "screen_column", "strict_loading", "warn_rows"]
+__all__ = ["ColumnExtractorMixin", "as_column", "drop_failed_rows", "kept_rows_output",
+           "load_items", "new_file_mode", "progress_bar", "screen_column", "strict_loading",
+           "warn_rows"]
+
+
+class ColumnExtractorMixin:
+    """The input tags of an extractor that takes one column of items.
+
+    Its ``X`` is a column of paths, texts or decoded items (``input_tags.string``),
+    not a numeric ``(n_samples, n_features)`` table (``two_d_array=False``); a
+    missing item (None/NaN) is allowed (``allow_nan``; the extractor's docstring
+    says what row it gives); the output dtype does not follow the input's
+    (``preserves_dtype=[]``). Put it before :class:`~sklearn.base.TransformerMixin`
+    in the bases.
+    """
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.two_d_array = False
+        tags.input_tags.allow_nan = True
+        tags.transformer_tags.preserves_dtype = []
+        return tags
 
 
 @contextlib.contextmanager

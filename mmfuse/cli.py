@@ -338,6 +338,11 @@ def _cmd_inspect(args) -> int:
     inputs = meta.get("inputs") or {}
     print("inputs: " + (", ".join(f"{c} ({k or 'unknown kind'})" for c, k in inputs.items())
                         or "unknown"))
+    schema = meta.get("input_schema") or {}  # absent from files of older versions
+    if schema:
+        print("input schema: " + ", ".join(
+            f"{c} ({e.get('kind') or 'unknown kind'}, {e.get('dtype')}, block {e.get('block')!r})"
+            for c, e in schema.items()))
     for key, value in (meta.get("user") or {}).items():
         print(f"{key}: {value}")
     return EXIT_OK
@@ -618,8 +623,10 @@ def _train(args, say, recipe, model, X, y, test, cols, info, client=None):
 
 # --------------------------------------------------------------------------- parser
 
-def _common_options(p, *, quiet=True):
-    """Options shared by train, evaluate and score."""
+def _common_options(p, func):
+    """The options shared by train, evaluate and score, and ``func``, the function that
+    runs the command."""
+    p.set_defaults(func=func)
     p.add_argument("--encoding", default=None, metavar="NAME",
                    help="the manifest's text encoding (default: UTF-8 with or without BOM; "
                         "any other bytes are an error naming the offset), e.g. latin-1")
@@ -627,11 +634,21 @@ def _common_options(p, *, quiet=True):
                    help="where every extractor computes (default: each model's own setting, "
                         "'auto' unless fitted otherwise); a model fitted on a GPU scores "
                         "with --device cpu on a CPU-only host")
-    if quiet:
-        p.add_argument("--quiet", action="store_true",
-                       help="no stage lines, progress bars or summary")
+    p.add_argument("--quiet", action="store_true", help="no stage lines, progress bars or summary")
     p.add_argument("--verbose", action="store_true",
                    help="stage timings, and the traceback when the run fails")
+
+
+_MODEL_HELP = "model file written by mmfuse train / mmfuse.save"
+
+
+def _model_and_manifest(sub, name, manifest_help, **parser_kw):
+    """The subcommand ``name`` (``parser_kw`` goes to ``add_parser``) with the positional
+    arguments of the commands that apply a model file to a manifest (score, evaluate)."""
+    p = sub.add_parser(name, **parser_kw)
+    p.add_argument("model", help=_MODEL_HELP)
+    p.add_argument("manifest", help=manifest_help)
+    return p
 
 
 def _count(text):
@@ -667,7 +684,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("inspect", help="print a model file's metadata (versions, classes, "
                        "inputs, creation time, checksum) without loading the model")
-    p.add_argument("model", help="model file written by mmfuse train / mmfuse.save")
+    p.add_argument("model", help=_MODEL_HELP)
     p.add_argument("--json", action="store_true", help="print machine-readable JSON")
     p.set_defaults(func=_cmd_inspect)
 
@@ -697,17 +714,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=None, metavar="N",
                    help="random_state passed to the recipe's build(), which seeds every "
                         "stochastic step (default: the recipe's own, 0)")
-    _common_options(p)
-    p.set_defaults(func=_cmd_train)
+    _common_options(p, _cmd_train)
 
-    p = sub.add_parser("score", help="batch-score a manifest with a saved model",
-                       description="Streams the manifest in chunks and writes predictions "
-                       "atomically (an interrupted run leaves no partial output).",
-                       epilog="Exit codes: 0 all rows scored (or skipped and reported with "
-                       "--on-error skip), 1 a row or the model file failed under "
-                       "--on-error raise (nothing written), 2 usage error.")
-    p.add_argument("model", help="model file written by mmfuse train / mmfuse.save")
-    p.add_argument("manifest", help="manifest CSV with the columns the model reads")
+    p = _model_and_manifest(
+        sub, "score", "manifest CSV with the columns the model reads",
+        help="batch-score a manifest with a saved model",
+        description="Streams the manifest in chunks and writes predictions atomically (an "
+        "interrupted run leaves no partial output).",
+        epilog="Exit codes: 0 all rows scored (or skipped and reported with --on-error "
+        "skip), 1 a row or the model file failed under --on-error raise (nothing written), "
+        "2 usage error.")
     p.add_argument("--out", required=True, help="predictions .csv or .parquet/.pq (the folder "
                    "must exist)")
     p.add_argument("--proba", action="store_true", help="add proba_<class> columns")
@@ -720,19 +736,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scheduler", default=None, metavar="local|ADDRESS",
                    help="run chunks as Dask tasks: 'local' starts a LocalCluster on "
                         "127.0.0.1, else the address of a running scheduler")
-    _common_options(p)
-    p.set_defaults(func=_cmd_score)
+    _common_options(p, _cmd_score)
 
-    p = sub.add_parser("evaluate", help="metrics, confusion matrix, per-modality "
-                       "contribution and an HTML report for a labelled manifest",
-                       description="Scores a labelled manifest and writes DIR/index.html, "
-                       "one self-contained page to share (figures embedded, no external "
-                       "request), and DIR/metrics.json.",
-                       epilog="Exit codes: 0 report written (with --on-error skip: error "
-                       "rows listed in it), 1 a row or the model file failed under "
-                       "--on-error raise, 2 usage error or matplotlib missing.")
-    p.add_argument("model", help="model file written by mmfuse train / mmfuse.save")
-    p.add_argument("manifest", help="manifest CSV with the columns the model reads and label")
+    p = _model_and_manifest(
+        sub, "evaluate", "manifest CSV with the columns the model reads and label",
+        help="metrics, confusion matrix, per-modality contribution and an HTML report for a "
+        "labelled manifest",
+        description="Scores a labelled manifest and writes DIR/index.html, one "
+        "self-contained page to share (figures embedded, no external request), and "
+        "DIR/metrics.json.",
+        epilog="Exit codes: 0 report written (with --on-error skip: error rows listed in "
+        "it), 1 a row or the model file failed under --on-error raise, 2 usage error or "
+        "matplotlib missing.")
     p.add_argument("--report", required=True, metavar="DIR",
                    help="folder for index.html and metrics.json (created if absent)")
     p.add_argument("--split", default=None, help="only rows with this split value")
@@ -750,8 +765,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "scheduler); the same report as without")
     p.add_argument("--n-jobs", type=int, default=None, metavar="N",
                    help="with --scheduler local, the number of Dask workers (2 by default)")
-    _common_options(p)
-    p.set_defaults(func=_cmd_evaluate)
+    _common_options(p, _cmd_evaluate)
     return parser
 
 

@@ -5,9 +5,9 @@ A model file is a small container::
     b"MMFUSE-MODEL\\n" | 8-byte big-endian header length | JSON header | payload
 
 The JSON header holds the metadata (library versions, classes, input columns and
-their kinds, creation time, user metadata), the payload format (``joblib`` or
-``skops``), its size and its SHA-256. :func:`load` checks size and checksum
-*before* deserialising, so a truncated or altered file gives a clear
+their kinds, the fitted fuser's input schema, creation time, user metadata), the
+payload format (``joblib`` or ``skops``), its size and its SHA-256. :func:`load`
+checks size and checksum *before* deserialising, so a truncated or altered file gives a clear
 :class:`~mmfuse.exceptions.ModelFileError` instead of an unpickling traceback.
 
 ``format='joblib'`` (default) pickles: load only files you trust.
@@ -31,10 +31,12 @@ import tempfile
 import warnings
 
 from ._base import new_file_mode
+from ._schema import declared_modality, input_schema_of, modalities
 from .exceptions import ModelFileError, VersionMismatchWarning  # defined there, re-exported
 from pathlib import Path
 
-__all__ = ["ModelFileError", "VersionMismatchWarning", "load", "read_metadata", "save"]
+__all__ = ["ModelFileError", "VersionMismatchWarning", "describe_model", "load",
+           "read_metadata", "save"]
 
 MAGIC = b"MMFUSE-MODEL\n"
 FORMATS = ("joblib", "skops")
@@ -51,19 +53,18 @@ def _versions() -> dict:
             "numpy": numpy.__version__, "python": platform.python_version()}
 
 
-def _kind_of(transformer) -> str | None:
-    mod = type(transformer).__module__
-    for kind in ("image", "audio", "text"):
-        if mod.startswith(f"mmfuse.{kind}"):
-            return kind
-    steps = getattr(transformer, "steps", None)  # a Pipeline: its first step decides
-    if steps:
-        return _kind_of(steps[0][1])
-    return None
-
-
 def describe_inputs(model) -> dict:
-    """``{column: kind}`` for the raw input columns a fitted model reads, where known."""
+    """``{column: kind}`` for the raw input columns a model reads, where known.
+
+    A fitted fuser, or a pipeline that starts with one, answers from its
+    ``input_schema_`` (see :mod:`mmfuse._schema`); an unfitted one from the
+    ``modality`` its blocks' extractors declare. Kinds are ``'image'``,
+    ``'audio'``, ``'text'`` or None (numeric or unknown). A model fitted on a
+    DataFrame without fusion names its columns with None kinds.
+    """
+    schema = input_schema_of(model)
+    if schema is not None:
+        return modalities(schema)
     steps = getattr(model, "steps", None)
     first = steps[0][1] if steps else model
     for attr in ("transformers", "estimators", "kernels"):
@@ -74,12 +75,36 @@ def describe_inputs(model) -> dict:
             for _, est, col, *_ in parts:
                 cols = col if isinstance(col, (list, tuple)) else [col]
                 for c in cols:
-                    out[str(c)] = _kind_of(est)
+                    out[str(c)] = declared_modality(est)
             return out
     names = getattr(model, "feature_names_in_", None)
     if names is not None:
         return {str(n): None for n in names}
     return {}
+
+
+def describe_model(model) -> dict:
+    """What a model file's header says about ``model``, computed from the model itself.
+
+    Parameters
+    ----------
+    model : estimator
+        A fitted estimator or pipeline.
+
+    Returns
+    -------
+    dict
+        ``estimator`` (its class's dotted path), ``classes`` (as JSON values,
+        or None), ``inputs`` (:func:`describe_inputs`), ``input_schema`` (the
+        fitted fuser's ``input_schema_``, or None) and ``versions`` (of
+        mmfuse, scikit-learn, NumPy and Python in this session).
+    """
+    classes = getattr(model, "classes_", None)
+    return {"estimator": f"{type(model).__module__}.{type(model).__qualname__}",
+            "classes": None if classes is None else [c.item() if hasattr(c, "item") else c
+                                                     for c in classes],
+            "inputs": describe_inputs(model), "input_schema": input_schema_of(model),
+            "versions": _versions()}
 
 
 def save(model, path, *, format="joblib", metadata=None, compress=3):  # noqa: A002 - the peer's name (joblib/skops 'format')
@@ -129,18 +154,18 @@ def save(model, path, *, format="joblib", metadata=None, compress=3):  # noqa: A
         user = json.loads(json.dumps(metadata or {}))
     except TypeError as exc:
         raise TypeError(f"metadata must be JSON-serialisable: {exc}") from None
-    classes = getattr(model, "classes_", None)
+    described = describe_model(model)
     header = {
         "container_version": _CONTAINER_VERSION,
         "format": format,
         "payload_size": len(payload),
         "sha256": hashlib.sha256(payload).hexdigest(),
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        "versions": _versions(),
-        "estimator": f"{type(model).__module__}.{type(model).__qualname__}",
-        "classes": None if classes is None else [c.item() if hasattr(c, "item") else c
-                                                 for c in classes],
-        "inputs": describe_inputs(model),
+        "versions": described["versions"],
+        "estimator": described["estimator"],
+        "classes": described["classes"],
+        "inputs": described["inputs"],
+        "input_schema": described["input_schema"],
         "user": user,
     }
     head = json.dumps(header, default=str).encode("utf-8")
@@ -213,8 +238,12 @@ def read_metadata(path) -> dict:
     dict
         ``format``, ``payload_size``, ``sha256``, ``created`` (UTC, ISO 8601),
         ``versions`` (of mmfuse and its dependencies at save time),
-        ``estimator``, ``classes``, ``inputs`` (``{column: kind}``) and
-        ``user`` (the ``metadata`` given to :func:`save`).
+        ``estimator``, ``classes``, ``inputs`` (``{column: kind}``, kinds
+        ``'image'``, ``'audio'``, ``'text'`` or None), ``input_schema`` (the
+        fitted fuser's ``input_schema_``: ``{column: {'kind', 'dtype',
+        'block'}}``, or None when the model has none; absent from files
+        written before mmfuse recorded it) and ``user`` (the ``metadata``
+        given to :func:`save`).
 
     Raises
     ------

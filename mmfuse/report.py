@@ -283,16 +283,12 @@ def _modalities_figure(contrib):
 # --------------------------------------------------------------------------- metadata
 
 def _describe_model(model, metadata):
-    """The model's metadata: the file's header when there is one, else what the model says."""
-    from .persistence import _versions, describe_inputs  # noqa: PLC0415
+    """The model's metadata: the file's header when there is one, else what the model says
+    (:func:`mmfuse.persistence.describe_model`: its input columns from the fitted fuser's
+    ``input_schema_``)."""
+    from .persistence import describe_model  # noqa: PLC0415
 
-    if metadata:
-        return dict(metadata)
-    classes = getattr(model, "classes_", None)
-    return {"estimator": f"{type(model).__module__}.{type(model).__qualname__}",
-            "classes": None if classes is None else [c.item() if hasattr(c, "item") else c
-                                                     for c in classes],
-            "inputs": describe_inputs(model), "versions": _versions()}
+    return dict(metadata) if metadata else describe_model(model)
 
 
 # --------------------------------------------------------------------------- the page

@@ -17,7 +17,6 @@ scheduler). The output is the same whichever way the chunks ran.
 from __future__ import annotations
 
 import contextlib
-import csv
 import os
 import tempfile
 import time
@@ -28,8 +27,15 @@ import numpy as np
 
 from ._base import new_file_mode
 from ._config import collect_warnings, config_context, get_config
-from .datasets import infer_modalities, resolve_paths
-from .io import MMFuseInputError
+from .exceptions import MMFuseInputError
+from .io._manifest import (  # scan_manifest and count_rows are public here too
+    count_rows,
+    infer_modalities,
+    read_manifest,
+    resolve_paths,
+    scan_manifest,
+    warn_duplicate_ids,
+)
 
 __all__ = ["ScoreSummary", "count_rows", "find_error_rows", "iter_manifest", "scan_manifest",
            "score_frame", "score_manifest"]
@@ -73,78 +79,42 @@ class ScoreSummary:
         return self.n_rows / self.seconds if self.seconds else float("nan")
 
 
-def scan_manifest(path, *, encoding=None):
-    """One pass over a manifest: ``(n_rows, header, duplicate ids)``, decoding strictly.
-
-    Rows are data rows (quoted newlines handled, blank lines skipped, as
-    :func:`mmfuse.datasets.read_manifest` counts them); duplicates are
-    ``{id: [row, ...]}`` (see :func:`mmfuse.datasets.duplicate_ids`).
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-        The manifest CSV.
-    encoding : str, optional
-        Its text encoding; None reads UTF-8 with or without a byte-order mark.
-
-    Returns
-    -------
-    n_rows : int
-    header : list of str
-    duplicates : dict of {str: list of int}
-
-    Raises
-    ------
-    MMFuseInputError
-        The file is absent, or does not decode (naming the byte offset and line).
-    """
-    from .datasets import _check_bom, _decode_error  # noqa: PLC0415
-    from .datasets import duplicate_ids, manifest_encoding  # noqa: PLC0415
-
-    path = Path(path)
-    if not path.is_file():
-        raise MMFuseInputError("manifest not found", path=path)
-    enc = manifest_encoding(encoding)
-    _check_bom(path, enc)
-    try:
-        with open(path, newline="", encoding=enc, errors="strict") as f:
-            reader = csv.reader(f)
-            header = [c.strip() for c in next(reader, [])]
-            id_col = header.index("id") if "id" in header else None
-            n, ids = 0, []
-            for rec in reader:
-                if not rec:  # a blank line is no row
-                    continue
-                n += 1
-                if id_col is not None:
-                    ids.append(rec[id_col] if id_col < len(rec) and rec[id_col] else None)
-    except UnicodeDecodeError:
-        raise _decode_error(path, enc) from None
-    return n, header, duplicate_ids(ids)
-
-
-def count_rows(path, *, encoding=None) -> int:
-    """Number of data rows of a CSV (quoted newlines handled, blank lines skipped).
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-        The CSV file.
-    encoding : str, optional
-        As in :func:`scan_manifest`.
-
-    Returns
-    -------
-    int
-    """
-    return scan_manifest(path, encoding=encoding)[0]
-
-
 def model_columns(model, metadata=None) -> dict:
-    """``{column: kind}`` the model reads, from the saved metadata or the model itself."""
+    """``{column: kind}`` the model reads, from its input schema, the saved metadata or itself.
+
+    The kinds say how a manifest's cells are read: ``'image'`` and ``'audio'``
+    cells are file paths (resolved against the manifest's folder), ``'text'``
+    cells are left as written. They come from the model file's
+    ``input_schema`` (:func:`mmfuse.persistence.read_metadata`) or the fitted
+    fuser's ``input_schema_``; a numeric column is read as written. A column
+    whose kind is unknown follows the manifest's naming convention
+    (:func:`mmfuse.datasets.infer_modalities`: ``image*``, ``audio*``, else
+    text). A model file written before input schemas were recorded has only
+    its ``inputs``, which are used as they are.
+
+    Parameters
+    ----------
+    model : estimator
+        A fitted model, or an unfitted one (its blocks' declared modalities).
+    metadata : dict, optional
+        The model file's header (:func:`mmfuse.persistence.read_metadata`).
+
+    Returns
+    -------
+    dict of {str: {'image', 'audio', 'text'}}
+    """
+    from ._schema import input_schema_of, modalities  # noqa: PLC0415
     from .persistence import describe_inputs  # noqa: PLC0415
 
-    cols = (metadata or {}).get("inputs") or describe_inputs(model)
+    metadata = metadata or {}
+    schema = metadata.get("input_schema")
+    if schema is None and not metadata.get("inputs"):
+        schema = input_schema_of(model)
+    if schema is not None:
+        cols = {c: ("text" if entry.get("kind") == "numeric" else kind)
+                for (c, entry), kind in zip(schema.items(), modalities(schema).values())}
+    else:  # an older model file's header, or an unfitted model
+        cols = metadata.get("inputs") or describe_inputs(model)
     return {c: (k or infer_modalities([c]).get(c, "text")) for c, k in cols.items()}
 
 
@@ -175,8 +145,6 @@ def iter_manifest(path, columns, chunk_size=1000, *, encoding=None):
     MMFuseInputError
         naming every required column the manifest lacks.
     """
-    from .datasets import read_manifest  # noqa: PLC0415
-
     path = Path(path)
     header = next(read_manifest(path, encoding=encoding, chunksize=1), None)
     header = [] if header is None else list(header.columns)
@@ -609,8 +577,6 @@ def score_manifest(model, manifest, out, *, proba=False, chunk_size=1000, on_err
         raise ValueError("cannot tell which manifest columns the model reads; save it with "
                          "mmfuse.save from a fitted FeatureFusion/LateFusionClassifier "
                          "pipeline, or fit it on a DataFrame")
-    from .datasets import warn_duplicate_ids  # noqa: PLC0415
-
     check_output_path(out)
     t0 = time.perf_counter()
     with (_DaskClient(scheduler, n_jobs) if scheduler else contextlib.nullcontext()) as client:
@@ -699,7 +665,7 @@ def reissue_warnings(notes, frame):
         return
     import warnings  # noqa: PLC0415
 
-    from .io import MMFuseInputWarning  # noqa: PLC0415
+    from .exceptions import MMFuseInputWarning  # noqa: PLC0415
 
     ids = dict(zip(frame.index, frame["id"])) if "id" in frame.columns else {}
     for note in notes:

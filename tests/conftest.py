@@ -1,5 +1,6 @@
 import os
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -35,6 +36,37 @@ def rng():
 def device(request):
     """Run a test on the CPU and, where CUDA is usable, on the GPU."""
     return request.param
+
+
+def _striped_image(label, rng, *, noise, contrast, blank=False):
+    """A 16 x 16 ``uint8`` image of its label: grey noise (standard deviation ``noise``
+    around 0.5) brightened by ``contrast`` on every other pair of columns (label 1) or rows
+    (label 0); ``blank`` gives a uniform grey image and draws nothing from ``rng``."""
+    if blank:
+        return np.full((16, 16), 128, np.uint8)
+    img = np.clip(rng.normal(0.5, noise, (16, 16)), 0, 1)
+    stripes = (np.arange(16) // 2) % 2 == 0
+    if label:
+        img[:, stripes] += contrast
+    else:
+        img[stripes, :] += contrast
+    return (np.clip(img, 0, 1) * 255).astype(np.uint8)
+
+
+def _tone_clip(label, rng, *, noise, sr=8000, seconds=0.25):
+    """A ``float32`` clip of its label: a 440 Hz (label 1) or 1200 Hz (label 0) tone of
+    amplitude 0.5 plus Gaussian noise of standard deviation ``noise``."""
+    t = np.arange(int(seconds * sr)) / sr
+    f = 440.0 if label else 1200.0
+    return (0.5 * np.sin(2 * np.pi * f * t) + rng.normal(0, noise, t.size)).astype(np.float32)
+
+
+@pytest.fixture(scope="session")
+def labelled_items():
+    """Makers of synthetic items whose content says their label (two classes):
+    ``image(label, rng, *, noise, contrast, blank=False)`` and
+    ``clip(label, rng, *, noise, sr=8000, seconds=0.25)``."""
+    return SimpleNamespace(image=_striped_image, clip=_tone_clip)
 
 
 @pytest.fixture(autouse=True)

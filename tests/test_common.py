@@ -105,6 +105,9 @@ INSTANCES = {
     BoVWEncoder: [BoVWEncoder(3, random_state=0)],
     VLADEncoder: [VLADEncoder(3, random_state=0)],
     FisherEncoder: [FisherEncoder(2, random_state=0)],
+    # The encoder as a parameter (a nested estimator: get_params/set_params/clone and the
+    # parameter validation of an estimator-valued parameter).
+    SIFTFeatures: [SIFTFeatures(), SIFTFeatures(encoder=VLADEncoder(4, power=1.0))],
     # A numeric (n_samples, n_features) array is a valid MFCCFeatures input: a batch of
     # n_samples equal-length clips of n_features samples each, so the data checks run, on
     # clips of a few samples (shorter than one frame, which is handled).

@@ -59,34 +59,17 @@ def _build(**kw):
     return ns["build"](**kw)
 
 
-def _image(label, rng, blank=False):
-    if blank:
-        return np.full((16, 16), 128, np.uint8)
-    img = np.clip(rng.normal(0.5, 0.15, (16, 16)), 0, 1)
-    stripes = (np.arange(16) // 2) % 2 == 0
-    if label:
-        img[:, stripes] += 0.3
-    else:
-        img[stripes, :] += 0.3
-    return (np.clip(img, 0, 1) * 255).astype(np.uint8)
-
-
-def _clip(label, rng):
-    t = np.arange(int(0.25 * SR)) / SR
-    f = 440.0 if label else 1200.0
-    return (0.5 * np.sin(2 * np.pi * f * t) + rng.normal(0, 0.3, t.size)).astype(np.float32)
-
-
 @pytest.fixture(scope="module")
-def data(tmp_path_factory):
+def data(tmp_path_factory, labelled_items):
     """36 image+text+audio rows on disk (two blank images, two missing texts), a recipe."""
     root = tmp_path_factory.mktemp("dask")
     rng = np.random.default_rng(0)
     rows = []
     for i in range(N):
         label = int(rng.integers(0, 2)) if i % 5 == 0 else i % 2  # some noisy labels
-        cv2.imwrite(str(root / f"img{i}.png"), _image(label, rng, blank=i in (3, 17)))
-        sf.write(root / f"clip{i}.wav", _clip(label, rng), SR)
+        cv2.imwrite(str(root / f"img{i}.png"), labelled_items.image(
+            label, rng, noise=0.15, contrast=0.3, blank=i in (3, 17)))
+        sf.write(root / f"clip{i}.wav", labelled_items.clip(label, rng, noise=0.3, sr=SR), SR)
         text = None if i in (5, 26) else " ".join(rng.choice(WORDS[label], 3))
         rows.append({"id": f"s{i}", "image": f"img{i}.png", "text": text,
                      "audio": f"clip{i}.wav", "label": label,

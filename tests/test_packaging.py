@@ -37,7 +37,10 @@ def wheel(tmp_path_factory):
 
 def test_wheel_contains_pipelines_data_and_entry_point(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
-    for required in ("mmfuse/__init__.py", "mmfuse/_backend.py", "mmfuse/io.py",
+    for required in ("mmfuse/__init__.py", "mmfuse/__init__.pyi", "mmfuse/image/__init__.pyi",
+                     "mmfuse/_backend.py", "mmfuse/io/__init__.py",
+                     "mmfuse/io/_images.py", "mmfuse/datasets/__init__.py",
+                     "mmfuse/datasets/_embedded.py",
                      "mmfuse/pipelines/__init__.py", "mmfuse/data/__init__.py",
                      "mmfuse/data/av_digits.npz", "mmfuse/data/av_digits.flac",
                      "mmfuse/data/README.md"):

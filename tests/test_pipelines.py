@@ -99,6 +99,85 @@ def test_fashion_recipe_masks_category_words_and_fits():
         fashion.build(image="surf")
 
 
+def _product_photos(rng, n_per_class=10):
+    """Catalogue-like photos: one object on a white 96x96 background, titles without the
+    category word (as masked titles): a watch (dial + strap), a shoe (low sole + upper) and
+    a T-shirt (body + sleeves), each in a random colour, position and size."""
+    import cv2
+
+    colours = {"Black": (20, 20, 20), "Blue": (200, 60, 30), "Red": (40, 40, 200),
+               "White": (235, 235, 235), "Brown": (40, 70, 120)}
+    brands = ["Puma", "Nike", "Fossil", "Roadster", "Titan"]
+    photos, titles, labels = [], [], []
+    for label in ("Watches", "Casual Shoes", "Tshirts"):
+        for i in range(n_per_class):
+            img = np.full((96, 96, 3), 255, np.uint8)
+            name, colour = list(colours.items())[rng.integers(len(colours))]
+            dx, dy, s = *rng.integers(-6, 7, 2), rng.uniform(0.85, 1.15)
+            cx, cy = 48 + dx, 48 + dy
+            if label == "Watches":
+                cv2.rectangle(img, (int(cx - 8 * s), 4), (int(cx + 8 * s), 92), colour, -1)
+                cv2.circle(img, (cx, cy), int(20 * s), (90, 90, 90), -1)
+                cv2.circle(img, (cx, cy), int(16 * s), (250, 250, 250), -1)
+                cv2.line(img, (cx, cy), (cx + 10, cy - 6), (0, 0, 0), 2)
+            elif label == "Casual Shoes":
+                cv2.ellipse(img, (cx, cy + 4), (int(38 * s), int(14 * s)), 0, 180, 360, colour,
+                            -1)
+                cv2.rectangle(img, (int(cx - 40 * s), cy + 4), (int(cx + 40 * s), cy + 10),
+                              (30, 30, 30), -1)
+            else:
+                body = np.array([[cx - 18, cy - 26], [cx + 18, cy - 26], [cx + 38, cy - 10],
+                                 [cx + 28, cy], [cx + 18, cy - 8], [cx + 18, cy + 34],
+                                 [cx - 18, cy + 34], [cx - 18, cy - 8], [cx - 28, cy],
+                                 [cx - 38, cy - 10]])
+                body = ((body - [cx, cy]) * s + [cx, cy]).astype(np.int32)
+                cv2.fillPoly(img, [body], colour)
+                cv2.ellipse(img, (cx, int(cy - 26 * s)), (8, 5), 0, 0, 180, (255, 255, 255),
+                            -1)
+            noise = rng.normal(0, 6, img.shape)
+            photos.append(np.clip(img + noise, 0, 255).astype(np.uint8))
+            gender = ("Men", "Women", "Unisex")[rng.integers(3)]
+            titles.append(f"{brands[rng.integers(len(brands))]} {gender} {name}")
+            labels.append(label)
+    return pd.DataFrame({"image": photos, "text": titles}), np.array(labels)
+
+
+def test_fashion_defaults_build_and_fit_product_photos():
+    """The CV-chosen defaults: HOG and dense-SIFT/VLAD blocks + TF-IDF, calibrated C=3."""
+    fashion = load_recipe("fashion")
+    model = fashion.build()
+    fuse = model.named_steps["fuse"]
+    assert [name for name, _, _ in fuse.transformers] == ["image_hog", "image_sift", "text"]
+    sift = fuse.transformers[1][1]
+    assert (sift.max_side, sift.step, sift.patch_size, sift.n_words, sift.pyramid) == \
+        (96, 4, 16, 16, (1, 2, 4))
+    assert model.get_params()["clf__estimator__C"] == 3.0
+    assert fuse.block_norm == "l2" and fuse.weights is None
+    rng = np.random.default_rng(0)
+    X, y = _product_photos(rng)
+    tr = np.arange(len(y)) % 5 != 0
+    model.fit(X[tr], y[tr])
+    assert model.named_steps["fuse"].transformers_[1][1].transform(X["image"][:2]).shape == \
+        (2, 21 * 16 * 128)
+    assert model.score(X[~tr], y[~tr]) == 1.0
+    P = model.predict_proba(X[~tr])
+    np.testing.assert_allclose(P.sum(axis=1), 1.0)
+    # every PARAM_GRID setting names existing blocks
+    for weights in fashion.PARAM_GRID["fuse__weights"]:
+        clone(model).set_params(fuse__weights=weights).fit(X[tr], y[tr])
+
+
+@pytest.mark.parametrize("name", ["fashion", "sms_spam"])
+def test_recipes_read_no_shared_data(name):
+    """Loaders of the development data live in benchmarks/_data.py, not in the package."""
+    import inspect
+
+    recipe = load_recipe(name)
+    assert not hasattr(recipe, "load_data") and not hasattr(recipe, "DEFAULT_ROOT")
+    source = inspect.getsource(recipe)
+    assert "MMFUSE_SHARED" not in source and "parents[" not in source
+
+
 @pytest.mark.shared_data
 def test_fashion_loader_masks_the_category_words(shared_datasets):
     fashion = load_recipe("fashion")

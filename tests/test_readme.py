@@ -30,6 +30,16 @@ def test_ci_runs_the_readme_test_command_verbatim():
     assert "set -euo pipefail" in ci and "python3 -m venv" in ci
 
 
+def test_the_readme_test_command_runs_the_docstring_examples():
+    """``pytest`` collects ``testpaths``, where tests/test_doctests.py runs every docstring
+    example of the package (``.ci/run`` runs nothing else for them)."""
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    assert re.search(r'^testpaths = \["tests"\]$', pyproject, re.M)
+    doctests = (ROOT / "tests" / "test_doctests.py").read_text(encoding="utf-8")
+    assert "def test_docstring_examples_run(" in doctests
+    assert "--doctest" not in (ROOT / ".ci" / "run").read_text()
+
+
 def test_quickstart_runs(tmp_path, monkeypatch):
     (code,) = [b for b in _blocks("python") if "GridSearchCV" in b and "FeatureFusion" in b]
     assert "FeatureFusion" in code and "pickle" in code

@@ -31,32 +31,17 @@ from mmfuse.scoring import score_manifest
 SR = 8000
 
 
-def _image(label, rng):
-    img = np.clip(rng.normal(0.5, 0.08, (16, 16)), 0, 1)
-    stripes = (np.arange(16) // 2) % 2 == 0
-    if label:
-        img[:, stripes] += 0.4
-    else:
-        img[stripes, :] += 0.4
-    return (np.clip(img, 0, 1) * 255).astype(np.uint8)
-
-
-def _clip(label, rng):
-    t = np.arange(int(0.25 * SR)) / SR
-    f = 440.0 if label else 1200.0
-    return (0.5 * np.sin(2 * np.pi * f * t) + rng.normal(0, 0.05, t.size)).astype(np.float32)
-
-
 @pytest.fixture(scope="module")
-def av(tmp_path_factory):
+def av(tmp_path_factory, labelled_items):
     """40 image+audio rows on disk, a fitted early-fusion model saved to disk."""
     root = tmp_path_factory.mktemp("contract")
     rng = np.random.default_rng(0)
     rows = []
     for i in range(40):
         label = i % 2
-        cv2.imwrite(str(root / f"img{i}.png"), _image(label, rng))
-        sf.write(root / f"clip{i}.wav", _clip(label, rng), SR)
+        cv2.imwrite(str(root / f"img{i}.png"),
+                    labelled_items.image(label, rng, noise=0.08, contrast=0.4))
+        sf.write(root / f"clip{i}.wav", labelled_items.clip(label, rng, noise=0.05, sr=SR), SR)
         rows.append({"id": f"s{i}", "image": f"img{i}.png", "audio": f"clip{i}.wav",
                      "label": label, "split": "train"})
     frame = pd.DataFrame(rows)

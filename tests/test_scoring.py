@@ -151,3 +151,56 @@ def test_cli_score_exit_codes_and_outputs(corpus, tmp_path):
     assert res.returncode == 1 and "manifest lacks column(s) ['image']" in res.stderr
     res = run("score", root / "model.joblib")
     assert res.returncode == 2
+
+
+def _write_old_format(model, path):
+    """A model file as mmfuse wrote it before input schemas: no ``input_schema`` in the
+    header, no ``input_schema_`` on the pickled fuser (the header keeps its ``inputs``)."""
+    import copy
+    import json
+    import struct
+
+    from mmfuse.persistence import MAGIC
+
+    old = copy.deepcopy(model)
+    del old[0].input_schema_
+    save(old, path)
+    data = path.read_bytes()
+    (n,) = struct.unpack(">Q", data[len(MAGIC):len(MAGIC) + 8])
+    header = json.loads(data[len(MAGIC) + 8:len(MAGIC) + 8 + n])
+    header.pop("input_schema")
+    head = json.dumps(header).encode("utf-8")
+    path.write_bytes(MAGIC + struct.pack(">Q", len(head)) + head
+                     + data[len(MAGIC) + 8 + n:])
+    return header
+
+
+def test_model_files_without_an_input_schema_still_score(corpus, tmp_path):
+    """Files of older versions name their input kinds in ``inputs`` only: scoring reads
+    those (relative image paths resolve against the manifest) and predicts the same."""
+    from mmfuse.persistence import load, read_metadata
+
+    root = corpus["root"]
+    header = _write_old_format(corpus["model"], tmp_path / "old.joblib")
+    meta = read_metadata(tmp_path / "old.joblib")
+    assert "input_schema" not in meta and meta["inputs"] == header["inputs"] == {
+        "image": "image"}
+    old = load(tmp_path / "old.joblib")
+    assert not hasattr(old[0], "input_schema_")
+    s_old = score_manifest(old, root / "good.csv", tmp_path / "old.csv", metadata=meta)
+    s_new = score_manifest(load(root / "model.joblib"), root / "good.csv", tmp_path / "new.csv",
+                           metadata=read_metadata(root / "model.joblib"))
+    assert s_old.n_scored == s_new.n_scored == 40
+    pd.testing.assert_frame_equal(_load(tmp_path / "old.csv"), _load(tmp_path / "new.csv"))
+    # without the header, the model itself names its columns and their kinds
+    s_bare = score_manifest(old, root / "good.csv", tmp_path / "bare.csv")
+    assert s_bare.n_scored == 40
+
+
+def test_the_model_file_records_the_fusers_input_schema(corpus):
+    from mmfuse.persistence import read_metadata
+
+    meta = read_metadata(corpus["root"] / "model.joblib")
+    assert meta["input_schema"] == corpus["model"][0].input_schema_ == {
+        "image": {"kind": "image", "dtype": str(corpus["X"]["image"].dtype),
+                  "block": "image"}}

@@ -125,6 +125,8 @@ class VTLPAugmentedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator
     (240, [0, 0, 1, 1])
     """
 
+    modality = "audio"  #: the kind of item it reads (the fitted fusers' ``input_schema_``)
+
     _parameter_constraints: dict = {
         "features": [HasMethods(["fit", "transform"])],
         "classifier": [HasMethods(["fit", "predict"])],

@@ -17,7 +17,7 @@ from .._config import get_config, report_errors, resolve_configured_device
 from .._parallel import n_cores, run_shares
 from ..io import MMFuseInputError, load_audio, load_column
 from . import _spectral as sp
-from .mfcc import PEER_CONSTRAINTS, _check_params, mfcc_batch
+from ._mfcc import PEER_CONSTRAINTS, _check_params, mfcc_batch
 
 __all__ = ["MFCCFeatures"]
 
@@ -191,6 +191,8 @@ class MFCCFeatures(TransformerMixin, BaseEstimator):
     >>> MFCCFeatures().fit_transform(clips).shape
     (2, 240)
     """
+
+    modality = "audio"  #: the kind of item it reads (the fitted fusers' ``input_schema_``)
 
     _parameter_constraints: dict = {
         "sr": [Interval(Integral, 1, None, closed="left")],

@@ -11,11 +11,10 @@
     late fusion: one classifier per modality, probabilities combined by the
     rules of Kittler et al. (1998), learned weights or stacking, with missing
     modalities renormalised away (:func:`combine`).
+
+The names are loaded on first use (``lazy_loader``; ``__init__.pyi`` lists them).
 """
 
-from .early import MAX_TENSOR_FEATURES, STRATEGIES, FeatureFusion, fuse_blocks
-from .kernel import KernelFusionClassifier
-from .late import RULES, LateFusionClassifier, combine
+import lazy_loader as _lazy
 
-__all__ = ["MAX_TENSOR_FEATURES", "RULES", "STRATEGIES", "FeatureFusion",
-           "KernelFusionClassifier", "LateFusionClassifier", "combine", "fuse_blocks"]
+__getattr__, __dir__, __all__ = _lazy.attach_stub(__name__, __file__)

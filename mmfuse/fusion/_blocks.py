@@ -19,6 +19,7 @@ from sklearn.utils.metaestimators import _BaseComposition
 from sklearn.utils.validation import check_array, check_is_fitted
 
 from .._compat import validate_data
+from .._schema import input_schema
 
 from ..io import MMFuseInputError, is_missing
 
@@ -811,10 +812,16 @@ class BlockComposition(_BaseComposition):
         self._validate_names(names)
         return names
 
-    @staticmethod
-    def _resolve_columns(X, entries):
-        """Each entry's column, a callable called on ``X`` (as ColumnTransformer does at fit)."""
-        return [entry[2](X) if callable(entry[2]) else entry[2] for entry in entries]
+    def _fit_columns(self, X, entries):
+        """Set ``columns_`` and ``input_schema_`` for a fit on ``X``; return ``columns_``.
+
+        Each entry's column is resolved once, a callable called on ``X`` (as
+        ColumnTransformer does at fit); the input schema (each raw column's
+        kind, dtype and block) is :func:`mmfuse._schema.input_schema`.
+        """
+        self.columns_ = [entry[2](X) if callable(entry[2]) else entry[2] for entry in entries]
+        self.input_schema_ = input_schema(X, entries, self.columns_)
+        return self.columns_
 
     def _check_X(self, X, *, reset):
         """``X`` checked as a fuser's input; at prediction time, its fitted columns picked."""

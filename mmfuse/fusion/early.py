@@ -469,7 +469,7 @@ class FeatureFusion(TransformerMixin, BlockComposition):
         all_names = [n for n, _, _ in self.transformers]
         w_all = as_weight_vector(self.weights, all_names)
         self.weights_ = np.array([w for n, w in zip(all_names, w_all) if n in active])
-        self.columns_ = self._resolve_columns(X, entries)
+        self._fit_columns(X, entries)
         inputs, _ = self._block_inputs(X, [(n, t, c) for (n, t, _), c
                                            in zip(entries, self.columns_)], fitting=True)
         return entries, inputs, y_arr

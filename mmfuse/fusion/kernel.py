@@ -540,7 +540,7 @@ default='alignment'
         y, le = check_targets(self, X, y)
         y_enc = le.transform(y)
 
-        self.columns_ = self._resolve_columns(X, entries)
+        self._fit_columns(X, entries)
         inputs, present = self._inputs(X, [(n, t, c, k) for (n, t, _, k), c
                                            in zip(entries, self.columns_)], fitting=True)
         fitted = Parallel(n_jobs=self.n_jobs, prefer="threads")(

@@ -396,7 +396,7 @@ class LateFusionClassifier(ClassifierMixin, BlockComposition):
         y_enc = self._le.transform(y)
         self.class_prior_ = np.bincount(y_enc, minlength=len(self.classes_)) / len(y)
 
-        self.columns_ = self._resolve_columns(X, self.estimators)
+        self._fit_columns(X, self.estimators)
         inputs, _ = self._block_inputs(X, [(n, e, c) for (n, e, _), c
                                            in zip(self.estimators, self.columns_)],
                                        fitting=True)

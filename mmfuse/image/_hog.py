@@ -802,6 +802,8 @@ class HOGFeatures(TransformerMixin, BaseEstimator):
     ['hog0', 'hog1', 'hog2']
     """
 
+    modality = "image"  #: the kind of item it reads (the fitted fusers' ``input_schema_``)
+
     _parameter_constraints: dict = {
         "image_size": [PairInterval(Integral, 1, None, closed="left")],
         "color": ["boolean"],

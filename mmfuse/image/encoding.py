@@ -21,7 +21,9 @@ feed. The codebooks are fitted with :class:`~sklearn.cluster.MiniBatchKMeans` or
 ``max_fit_descriptors`` descriptors and stored as NumPy arrays. Encoding is
 written once against the backend array namespace (NumPy or CuPy): assignment is
 a chunked GEMM (:func:`assign`), the per-image statistics a batched matrix
-product over zero-padded descriptor sets.
+product over zero-padded descriptor sets. Every encoder also encodes a set per
+cell of a spatial pyramid [6]_ (:meth:`~VLADEncoder.transform_pyramid`), given the
+descriptors' positions in their images.
 
 References
 ----------
@@ -39,6 +41,9 @@ References
 .. [5] Perronnin, F., Sánchez, J., & Mensink, T. (2010). Improving the Fisher kernel
    for large-scale image classification. *ECCV*, 143-156.
    https://doi.org/10.1007/978-3-642-15561-1_11
+.. [6] Lazebnik, S., Schmid, C., & Ponce, J. (2006). Beyond bags of features: spatial
+   pyramid matching for recognizing natural scene categories. *CVPR*, 2169-2178.
+   https://doi.org/10.1109/CVPR.2006.68
 """
 
 from __future__ import annotations
@@ -434,6 +439,98 @@ class _CodebookEncoder(TransformerMixin, BaseEstimator):
         tags.transformer_tags.preserves_dtype = []
         return tags
 
+    # -- spatial pyramid ----------------------------------------------------------
+    def transform_pyramid(self, X, positions, image_shapes, levels=(1, 2)):
+        """Encode each descriptor set over the cells of a spatial pyramid.
+
+        Spatial pyramid matching [1]_: level ``L`` cuts the image into an
+        ``L × L`` grid, and every cell is encoded on its own from the
+        descriptors that lie in it, as :meth:`transform` encodes a whole set.
+        ``levels=(1, 2)`` gives 5 regions: the whole image, then its 2×2
+        quadrants.
+
+        Parameters
+        ----------
+        X : list of arrays of shape (n_i, n_dims), 3-D array, or 2-D array
+            Descriptor sets, one per image (``n_i`` may be 0), as :meth:`transform`
+            takes them.
+        positions : list of arrays of shape (n_i, 2)
+            ``(y, x)`` position of every descriptor of set ``i``, in the pixel
+            coordinates of its image: ``(0, 0)`` is the top-left corner and
+            ``(height, width)`` the bottom-right one (the centre of pixel
+            ``(r, c)`` is ``(r + 0.5, c + 0.5)``). Positions outside the image
+            count in the nearest cell.
+        image_shapes : array-like of shape (n_samples, 2) or (2,)
+            ``(height, width)`` of each image, or one pair for all of them.
+        levels : tuple of int, default=(1, 2)
+            Grid size of each pyramid level, coarse to fine.
+
+        Returns
+        -------
+        codes : ndarray of float32, shape (n_samples, n_regions * n_features_out)
+            ``n_regions = sum(L * L for L in levels)`` blocks, one per cell, coarse
+            to fine and, within a level, cells in row-major order. Each block is
+            the encoder's output for the descriptors of its cell (normalised as
+            :meth:`transform` normalises it; all zero for an empty cell). The
+            blocks are not re-weighted or normalised together.
+
+        See Also
+        --------
+        get_pyramid_feature_names_out : the names of these columns.
+
+        Notes
+        -----
+        With ``levels=(1,)`` the codes are those of :meth:`transform`. Lazebnik
+        et al. pool histograms of visual words and weight the levels in the
+        pyramid match kernel; here any encoding (VLAD and Fisher vectors too) is
+        pooled per cell, and weighting or normalising the blocks together is
+        left to the caller (:class:`~mmfuse.image.SIFTFeatures` L2-normalises
+        the whole vector).
+
+        References
+        ----------
+        .. [1] Lazebnik, S., Schmid, C., & Ponce, J. (2006). Beyond bags of
+           features: spatial pyramid matching for recognizing natural scene
+           categories. *CVPR*, 2169-2178. https://doi.org/10.1109/CVPR.2006.68
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from mmfuse.image import BoVWEncoder
+        >>> rng = np.random.default_rng(0)
+        >>> sets = [rng.random((30, 8)) for _ in range(3)]
+        >>> positions = [rng.random((30, 2)) * 64 for _ in range(3)]
+        >>> enc = BoVWEncoder(4, random_state=0, device="cpu").fit(sets)
+        >>> enc.transform_pyramid(sets, positions, (64, 64), levels=(1, 2)).shape
+        (3, 20)
+        """
+        check_is_fitted(self, "n_descriptor_dims_")
+        levels = _check_levels(levels, "levels")
+        sets, _ = _as_descriptor_sets(X, self, reset=False)
+        memberships = _pyramid_memberships(sets, positions, image_shapes, levels)
+        n_regions = sum(L * L for L in levels)
+        return self._encode_sets(sets, memberships, n_regions).reshape(len(sets), -1)
+
+    def get_pyramid_feature_names_out(self, levels=(1, 2)):
+        """Names of the columns of :meth:`transform_pyramid`, in its order.
+
+        Parameters
+        ----------
+        levels : tuple of int, default=(1, 2)
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+            ``'<prefix>_L<level>c<cell>_<i>'`` (prefix: bovw, vlad, fisher), e.g.
+            ``'vlad_L2c3_0'`` for the first feature of the bottom-right cell of
+            the 2×2 level.
+        """
+        check_is_fitted(self, "n_descriptor_dims_")
+        block = range(self._block_size())
+        return np.asarray([f"{self._prefix}_L{L}c{c}_{i}"
+                           for L in _check_levels(levels, "levels")
+                           for c in range(L * L) for i in block], dtype=object)
+
 
 def _signed_power(v, power, xp):
     if power == 1:
@@ -733,3 +830,44 @@ class FisherEncoder(_CodebookEncoder):
         if self.improved:
             fv = _l2_normalize(_signed_power(fv, 0.5, xp), xp)
         return fv
+
+
+# --------------------------------------------------------------------------- pyramid
+
+def _check_levels(levels, name):
+    """``levels`` as a tuple, or a ValueError naming the parameter ``name``."""
+    value = tuple(levels) if isinstance(levels, (tuple, list)) else ()
+    if not value or not all(isinstance(v, Integral) and v >= 1 for v in value):
+        raise ValueError(f"{name} must be a non-empty tuple of positive integers such as "
+                         f"(1, 2); got {levels!r}")
+    return value
+
+
+def _pyramid_memberships(sets, positions, image_shapes, levels):
+    """Per set, the ``(n_i, n_regions)`` 0/1 matrix of the pyramid cells each descriptor is in."""
+    n = len(sets)
+    if len(positions) != n:
+        raise ValueError(f"positions has {len(positions)} entries for {n} descriptor sets; "
+                         "give one (n_i, 2) array of (y, x) positions per set")
+    shapes = np.asarray(image_shapes, dtype=np.float64)
+    if shapes.shape == (2,):
+        shapes = np.broadcast_to(shapes, (n, 2))
+    if shapes.shape != (n, 2) or not (shapes > 0).all():
+        raise ValueError(f"image_shapes must be one positive (height, width) pair or one per "
+                         f"descriptor set ({n}); got shape {np.shape(image_shapes)}")
+    out = []
+    for i, (s, p) in enumerate(zip(sets, positions)):
+        p = np.asarray(p, dtype=np.float64)
+        if p.size == 0 and len(s) == 0:
+            p = p.reshape(0, 2)
+        if p.shape != (len(s), 2) or not np.isfinite(p).all():
+            raise ValueError(f"sample {i}: positions must be {len(s)} finite (y, x) pairs, "
+                             f"one per descriptor; got shape {p.shape}")
+        rel = np.clip(p / shapes[i], 0.0, 1.0)
+        cols = []
+        for L in levels:
+            cell = (np.minimum((rel[:, 0] * L).astype(int), L - 1) * L
+                    + np.minimum((rel[:, 1] * L).astype(int), L - 1))
+            cols.append(np.eye(L * L)[cell])
+        out.append(np.concatenate(cols, axis=1))
+    return out

@@ -8,22 +8,25 @@ Fisher) pooled over a spatial pyramid.
 
 from __future__ import annotations
 
+import inspect
 from numbers import Integral
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from .._backend import asarray, namespace_for, to_numpy
-from .._base import (as_column, drop_failed_rows, progress_bar, screen_column,
-                     strict_loading, warn_rows)
-from .._compat import DEVICE_CONSTRAINT, Interval, StrOptions, _fit_context, validate_data
+from .._base import (ColumnExtractorMixin, as_column, drop_failed_rows, progress_bar,
+                     screen_column, strict_loading, warn_rows)
+from .._compat import (DEVICE_CONSTRAINT, HasMethods, Interval, StrOptions, _fit_context,
+                       validate_data)
 from .._config import get_config, report_errors, resolve_configured_device
 from .._validation import validate_params
 from ..io import MMFuseInputError, load_column, load_image
 from ._dense_sift import dense_sift_batch, opencv_keypoint_size
 from .encoding import BoVWEncoder, FisherEncoder, VLADEncoder
+from .encoding import _check_levels
 
 __all__ = ["SIFTFeatures", "dense_sift", "opencv_keypoint_size"]
 
@@ -146,8 +149,11 @@ def _validate_column(estimator, X, *, reset):
 
 _ENCODERS = {"bovw": BoVWEncoder, "vlad": VLADEncoder, "fisher": FisherEncoder}
 
+#: the parameters that ``encoder=None`` builds the encoder from
+_SHORTCUTS = ("encoding", "n_words")
 
-class SIFTFeatures(TransformerMixin, BaseEstimator):
+
+class SIFTFeatures(ColumnExtractorMixin, TransformerMixin, BaseEstimator):
     """One fixed-length SIFT vector per image: descriptors, RootSIFT, encoding, pyramid.
 
     1. Each image is loaded as grey ``float32`` in [0, 1]
@@ -162,13 +168,15 @@ class SIFTFeatures(TransformerMixin, BaseEstimator):
        max_keypoints)``), keeping the keypoint positions.
     3. ``rootsift=True`` maps each descriptor to its RootSIFT [2]_ (L1
        normalise, square root).
-    4. The descriptors of each region of the spatial pyramid [3]_ (for
-       ``pyramid=(1, 2)``: the whole image and its 2×2 quadrants) are encoded
-       by a codebook encoder (:class:`~mmfuse.image.BoVWEncoder`,
+    4. A codebook encoder (``encoder``, or one built from ``encoding`` and
+       ``n_words``: :class:`~mmfuse.image.BoVWEncoder`,
        :class:`~mmfuse.image.VLADEncoder` or :class:`~mmfuse.image.FisherEncoder`)
-       fitted on a seeded sample of at most ``max_fit_descriptors`` training
-       descriptors; the region blocks are concatenated (coarse to fine, cells in
-       row-major order) and the whole vector is L2-normalised.
+       is fitted on a seeded sample of at most ``max_fit_descriptors`` training
+       descriptors. It encodes the descriptors of each region of the spatial
+       pyramid [3]_ (for ``pyramid=(1, 2)``: the whole image and its 2×2
+       quadrants) on their own (:meth:`~mmfuse.image.VLADEncoder.transform_pyramid`);
+       the region blocks are concatenated (coarse to fine, cells in row-major
+       order) and the whole vector is L2-normalised.
 
     Parameters
     ----------
@@ -182,9 +190,24 @@ class SIFTFeatures(TransformerMixin, BaseEstimator):
         unused by the dense detector.
     rootsift : bool, default=True
     encoding : {'vlad', 'bovw', 'fisher'}, default='vlad'
-        ``'bovw'`` uses hard assignment and L1-normalised histograms.
+        Shortcut for ``encoder``: with ``encoder=None`` the encoder is
+        ``VLADEncoder(n_words)``, ``BoVWEncoder(n_words)`` (hard assignment,
+        L1-normalised histograms) or ``FisherEncoder(n_words)``, with this
+        estimator's ``max_fit_descriptors``, ``device`` and a seed drawn from its
+        ``random_state``, and its other parameters at their defaults.
     n_words : int, default=64
-        Codebook size (GMM components for ``'fisher'``).
+        Codebook size (GMM components for ``'fisher'``) of the encoder that
+        ``encoding`` names.
+    encoder : estimator or None, default=None
+        The codebook encoder, e.g. ``VLADEncoder(n_words=16, power=0.5)``: one
+        of the encoders of :mod:`mmfuse.image.encoding` or an estimator with
+        their ``fit``, ``transform_pyramid`` and ``get_pyramid_feature_names_out``
+        (a subclass of one). It is cloned in :meth:`fit`, so its
+        parameters tune as ``encoder__n_words``. Its ``random_state`` and
+        ``device``, when None, are taken from this estimator. None builds the
+        encoder from ``encoding`` and ``n_words``; with an encoder given, those
+        two must keep their defaults (anything else raises a ``ValueError``
+        naming both, as they would be ignored).
     pyramid : tuple of int, default=(1, 2)
         Grid sizes of the spatial pyramid levels; ``(1,)`` disables it.
     max_side : int, default=512
@@ -204,7 +227,8 @@ class SIFTFeatures(TransformerMixin, BaseEstimator):
     Attributes
     ----------
     encoder_ : BoVWEncoder, VLADEncoder or FisherEncoder
-        The fitted codebook encoder (NumPy state).
+        The fitted codebook encoder (NumPy state): a clone of ``encoder``, or
+        the encoder built from ``encoding`` and ``n_words``.
     n_regions_ : int
         Number of spatial pyramid regions (5 for ``(1, 2)``).
     n_fit_descriptors_ : int
@@ -213,6 +237,7 @@ class SIFTFeatures(TransformerMixin, BaseEstimator):
     See Also
     --------
     dense_sift : the batched dense descriptor.
+    mmfuse.image.VLADEncoder.transform_pyramid : the encoding over the pyramid.
     mmfuse.image.HOGFeatures : a global gradient descriptor.
 
     Notes
@@ -252,7 +277,18 @@ class SIFTFeatures(TransformerMixin, BaseEstimator):
     >>> sift = SIFTFeatures(n_words=4, random_state=0, device="cpu").fit(images)
     >>> sift.transform(images).shape
     (6, 2560)
+
+    The encoder as a parameter (here 4 words, no power normalisation; a grid
+    search reaches it as ``encoder__n_words``):
+
+    >>> from mmfuse.image import VLADEncoder
+    >>> sift = SIFTFeatures(encoder=VLADEncoder(n_words=4, power=1.0), pyramid=(1,),
+    ...                     random_state=0, device="cpu").fit(images)
+    >>> sift.transform(images).shape
+    (6, 512)
     """
+
+    modality = "image"  #: the kind of item it reads (the fitted fusers' ``input_schema_``)
 
     _parameter_constraints: dict = {
         "detector": [StrOptions({"dense", "keypoints"})],
@@ -262,6 +298,8 @@ class SIFTFeatures(TransformerMixin, BaseEstimator):
         "rootsift": ["boolean"],
         "encoding": [StrOptions(set(_ENCODERS))],
         "n_words": [Interval(Integral, 1, None, closed="left")],
+        "encoder": [HasMethods(["fit", "transform_pyramid", "get_pyramid_feature_names_out"]),
+                    None],
         "pyramid": [tuple, list],
         "max_side": [Interval(Integral, 8, None, closed="left")],
         "max_fit_descriptors": [Interval(Integral, 1, None, closed="left")],
@@ -272,9 +310,9 @@ class SIFTFeatures(TransformerMixin, BaseEstimator):
     }
 
     def __init__(self, *, detector="dense", step=8, patch_size=16, max_keypoints=500,
-                 rootsift=True, encoding="vlad", n_words=64, pyramid=(1, 2), max_side=512,
-                 max_fit_descriptors=200_000, random_state=None, device=None, n_jobs=None,
-                 progress=None):
+                 rootsift=True, encoding="vlad", n_words=64, encoder=None, pyramid=(1, 2),
+                 max_side=512, max_fit_descriptors=200_000, random_state=None, device=None,
+                 n_jobs=None, progress=None):
         self.detector = detector
         self.step = step
         self.patch_size = patch_size
@@ -282,6 +320,7 @@ class SIFTFeatures(TransformerMixin, BaseEstimator):
         self.rootsift = rootsift
         self.encoding = encoding
         self.n_words = n_words
+        self.encoder = encoder
         self.pyramid = pyramid
         self.max_side = max_side
         self.max_fit_descriptors = max_fit_descriptors
@@ -296,18 +335,45 @@ class SIFTFeatures(TransformerMixin, BaseEstimator):
         return namespace_for(resolve_configured_device(self.device))
 
     def _levels(self):
-        levels = tuple(self.pyramid)
-        if not levels or not all(isinstance(v, Integral) and v >= 1 for v in levels):
-            raise ValueError(f"pyramid must be a non-empty tuple of positive integers such "
-                             f"as (1, 2); got {self.pyramid!r}")
-        return levels
+        return _check_levels(self.pyramid, "pyramid")
+
+    def _check_shortcuts(self):
+        """Refuse ``encoding``/``n_words`` off their defaults beside an ``encoder``."""
+        if self.encoder is None:
+            return
+        defaults = inspect.signature(type(self).__init__).parameters
+        changed = [f"{k}={getattr(self, k)!r}" for k in _SHORTCUTS
+                   if getattr(self, k) != defaults[k].default]
+        if changed:
+            raise ValueError(
+                f"SIFTFeatures got both encoder={self.encoder!r} and {' and '.join(changed)}; "
+                f"the encoder replaces encoding and n_words: set its own parameters (e.g. "
+                f"encoder__n_words) or pass encoder=None")
+
+    def _make_encoder(self, seed):
+        """The unfitted encoder: a clone of ``encoder``, or built from the shortcuts.
+
+        ``seed`` (drawn from ``random_state``) seeds a built encoder, and a given
+        one whose ``random_state`` is None; ``device`` fills a None ``device``.
+        """
+        if self.encoder is None:
+            cls = _ENCODERS[self.encoding]
+            size = {"n_components" if self.encoding == "fisher" else "n_words": self.n_words}
+            return cls(max_fit_descriptors=self.max_fit_descriptors, random_state=seed,
+                       device=self.device, **size)
+        encoder = clone(self.encoder)
+        params = encoder.get_params(deep=False)
+        fill = {k: v for k, v in (("random_state", seed), ("device", self.device))
+                if k in params and params[k] is None}
+        return encoder.set_params(**fill)
 
     def _iter_descriptors(self, X, *, desc="SIFT"):
-        """Yield ``(rows, descs, rel_pos, loaded)`` per batch of the column.
+        """Yield ``(rows, descs, positions, loaded)`` per batch of the column.
 
         ``descs[j]`` is a float32 NumPy ``(n_j, 128)`` array of image ``rows[j]``,
-        ``rel_pos[j]`` its ``(n_j, 2)`` positions relative to the image size in
-        [0, 1); ``loaded`` the batch's LoadedColumn (None values: missing/failed).
+        ``positions[j]`` its ``(n_j, 2)`` ``(y, x)`` positions in the pixel
+        coordinates of the loaded image ``loaded.values[j]``; ``loaded`` the batch's
+        LoadedColumn (None values: missing/failed).
         """
         items, rows, name = as_column(X)
         on_error = get_config()["on_error"]
@@ -362,10 +428,10 @@ class SIFTFeatures(TransformerMixin, BaseEstimator):
                     D = _rootsift(D, xp)
                 D = to_numpy(D)
                 keep = to_numpy(contrast) >= MIN_CONTRAST
-                rel = (p + 0.5) / np.array([h, w], dtype=np.float64)
+                centres = p + 0.5  # pixel (r, c) covers [r, r + 1) x [c, c + 1)
                 for j, i in enumerate(part):
                     descs[i] = np.ascontiguousarray(D[j][keep[j]])
-                    pos[i] = rel[keep[j]]
+                    pos[i] = centres[keep[j]]
         return descs, pos
 
     def _keypoints(self, images):
@@ -388,24 +454,19 @@ class SIFTFeatures(TransformerMixin, BaseEstimator):
             D = D / np.maximum(np.linalg.norm(D, axis=1, keepdims=True), 1e-12)
             if self.rootsift:
                 D = _rootsift(D, np)
-            h, w = img.shape
-            p = np.array([[k.pt[1], k.pt[0]] for k in kps]) / np.array([h, w])
             descs.append(D.astype(np.float32))
-            pos.append(np.clip(p, 0, 1 - 1e-9))
+            # OpenCV's (x, y) as they are: its pixel centres lie at whole numbers, half a
+            # pixel from transform_pyramid's (r + 0.5, c + 0.5), which only matters for a
+            # keypoint within half a pixel of a cell border
+            pos.append(np.array([[k.pt[1], k.pt[0]] for k in kps]))
         return descs, pos
-
-    def _memberships(self, rel_pos):
-        """``(n, n_regions)`` 0/1 matrix of the pyramid cells each descriptor falls in."""
-        cols = []
-        for L in self._levels():
-            cell = (np.minimum((rel_pos[:, 0] * L).astype(int), L - 1) * L
-                    + np.minimum((rel_pos[:, 1] * L).astype(int), L - 1))
-            cols.append(np.eye(L * L)[cell] if len(cell) else np.zeros((0, L * L)))
-        return np.concatenate(cols, axis=1)
 
     # ------------------------------------------------------------------ fit / transform
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @_fit_context(
+        # the encoder's parameters are checked when its clone is fitted
+        prefer_skip_nested_validation=False
+    )
     def fit(self, X, y=None):
         """Fit the codebook on a sample of the descriptors of a column of images.
 
@@ -420,6 +481,7 @@ class SIFTFeatures(TransformerMixin, BaseEstimator):
         self
         """
         self._levels()
+        self._check_shortcuts()
         _validate_column(self, X, reset=True)
         items, _, name = as_column(X)
         n_items = len(items)
@@ -441,13 +503,10 @@ class SIFTFeatures(TransformerMixin, BaseEstimator):
             raise MMFuseInputError(
                 "no image of the column gave a SIFT descriptor (all missing, unreadable, "
                 "blank or too small); nothing to fit a codebook on", column=name)
-        enc_cls = _ENCODERS[self.encoding]
-        kwargs = {"n_components" if self.encoding == "fisher" else "n_words": self.n_words}
-        self.encoder_ = enc_cls(max_fit_descriptors=self.max_fit_descriptors,
-                                random_state=seed, device=self.device, **kwargs)
-        self.encoder_.fit(sample)
+        self.encoder_ = self._make_encoder(seed).fit(sample)
+        cap = getattr(self.encoder_, "max_fit_descriptors", self.max_fit_descriptors)
         self.n_fit_descriptors_ = int(min(sum(len(s) for s in sample),
-                                          self.max_fit_descriptors))
+                                          self.max_fit_descriptors, cap))
         self.n_regions_ = sum(L * L for L in self._levels())
         return self
 
@@ -464,21 +523,19 @@ class SIFTFeatures(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self, "encoder_")
         _validate_column(self, X, reset=False)
-        xp = self._xp()
-        block = self.encoder_._block_size()
+        levels = self._levels()
         chunks, failed = [], []
         empty_rows = []
         start = 0
-        for rows, descs, pos, loaded in self._iter_descriptors(X, desc="SIFT"):
-            out = np.zeros((len(descs), self.n_regions_ * block), dtype=np.float32)
+        for _, descs, pos, loaded in self._iter_descriptors(X, desc="SIFT"):
+            out = np.zeros((len(descs), self._n_features_out), dtype=np.float32)
             good = [j for j, d in enumerate(descs) if d is not None and len(d)]
             empty_rows += [start + j for j, d in enumerate(descs) if d is not None and not len(d)]
             start += len(descs)
             if good:
-                blocks = self.encoder_._encode_sets(
-                    [descs[j] for j in good], [self._memberships(pos[j]) for j in good],
-                    self.n_regions_, xp=xp)
-                flat = blocks.reshape(len(good), -1)
+                flat = self.encoder_.transform_pyramid(
+                    [descs[j] for j in good], [pos[j] for j in good],
+                    [loaded.values[j].shape[:2] for j in good], levels)
                 norm = np.linalg.norm(flat, axis=1, keepdims=True)
                 out[good] = flat / np.maximum(norm, 1e-12)
             out[loaded.missing] = np.nan
@@ -498,24 +555,25 @@ class SIFTFeatures(TransformerMixin, BaseEstimator):
     # ------------------------------------------------------------------ names & tags
 
     def get_feature_names_out(self, input_features=None):
-        """Names ``'sift_<encoding>_L<level>c<cell>_<i>'`` in output order."""
+        """Names ``'sift_<encoding>_L<level>c<cell>_<i>'`` in output order.
+
+        ``<encoding>`` is the encoder's name (bovw, vlad, fisher); the rest is
+        :meth:`~mmfuse.image.VLADEncoder.get_pyramid_feature_names_out`.
+        """
         check_is_fitted(self, "encoder_")
-        block = self.encoder_._block_size()
-        names = []
-        for L in self._levels():
-            for c in range(L * L):
-                names.extend(f"sift_{self.encoding}_L{L}c{c}_{i}" for i in range(block))
-        return np.asarray(names, dtype=object)
+        names = self.encoder_.get_pyramid_feature_names_out(self._levels())
+        return np.asarray(["sift_" + name for name in names], dtype=object)
 
     @property
     def _n_features_out(self):
-        return self.n_regions_ * self.encoder_._block_size()
+        return self.n_regions_ * self.encoder_._n_features_out
+
+    def __setstate__(self, state):
+        # a pickle without ``encoder`` holds an encoder_ built from encoding and n_words
+        state.setdefault("encoder", None)
+        super().__setstate__(state)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.string = True
-        tags.input_tags.two_d_array = False
-        tags.input_tags.allow_nan = True  # NaN is a missing image
-        tags.transformer_tags.preserves_dtype = []
         tags.non_deterministic = self.random_state is None
         return tags

@@ -17,7 +17,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.utils.validation import check_is_fitted
 
 from .._base import check_no_failed_reference, kept_rows_output, load_items, screen_column
-from .._base import strict_loading
+from .._base import ColumnExtractorMixin, strict_loading
 from .._compat import HasMethods, Interval, RealNotInt, StrOptions, _fit_context, validate_data
 from ..io import MMFuseInputError, load_text
 from ._analyzer import WordAnalyzer, analyze_documents, identity
@@ -37,7 +37,7 @@ _CHAR = "char__"
 _LSA = "lsa"
 
 
-class TfidfText(TransformerMixin, BaseEstimator):
+class TfidfText(ColumnExtractorMixin, TransformerMixin, BaseEstimator):
     """TF-IDF features of a text column, with NLTK linguistics that also work offline.
 
     1. Each item is read as text: the text itself, or with ``input='filename'``
@@ -241,6 +241,8 @@ class TfidfText(TransformerMixin, BaseEstimator):
     >>> tf.transform(docs).shape
     (3, 10)
     """
+
+    modality = "text"  #: the kind of item it reads (the fitted fusers' ``input_schema_``)
 
     _parameter_constraints: dict = {
         "tokenizer": [StrOptions({"nltk", "regex"}), callable],
@@ -655,10 +657,6 @@ class TfidfText(TransformerMixin, BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.string = True
-        tags.input_tags.two_d_array = False
-        tags.input_tags.allow_nan = True  # NaN is a missing document
-        tags.transformer_tags.preserves_dtype = []
         tags.non_deterministic = self.svd_components is not None and self.random_state is None
         return tags
 

@@ -283,3 +283,66 @@ def test_errors_name_the_problem(rng):
 def test_non_deterministic_tag_follows_random_state():
     assert get_tags(VLADEncoder()).non_deterministic
     assert not get_tags(VLADEncoder(random_state=0)).non_deterministic
+
+
+# --------------------------------------------------------------------------- spatial pyramid
+
+def _positions(rng, sets, shape=(60, 80)):
+    return [rng.random((len(s), 2)) * shape for s in sets]
+
+
+@pytest.mark.parametrize("enc", ENCODERS, ids=lambda e: repr(e))
+def test_pyramid_blocks_are_the_encodings_of_their_cells(rng, enc):
+    """Block (L, c) is transform() of the descriptors in cell c of the L x L grid."""
+    sets = _blobs(rng)
+    shape = (60, 80)
+    positions = _positions(rng, sets, shape)
+    enc = clone(enc).set_params(device="cpu").fit(sets)
+    width = enc.transform(sets[:1]).shape[1]
+    codes = enc.transform_pyramid(sets, positions, shape, levels=(1, 2, 3))
+    assert codes.shape == (len(sets), 14 * width) and codes.dtype == np.float32
+    blocks = codes.reshape(len(sets), 14, width)
+    np.testing.assert_allclose(blocks[:, 0], enc.transform(sets), atol=1e-6)
+    for i in (0, 3):
+        row, col = (positions[i] / shape * 3).astype(int).T
+        for c in range(9):
+            inside = sets[i][(row * 3 + col) == c]
+            np.testing.assert_allclose(blocks[i, 5 + c], enc.transform([inside])[0],
+                                       atol=1e-6)
+    names = enc.get_pyramid_feature_names_out((1, 2, 3))
+    assert len(names) == codes.shape[1]
+    assert names[0] == f"{enc._prefix}_L1c0_0" and names[-1] == f"{enc._prefix}_L3c8_{width - 1}"
+
+
+def test_pyramid_of_one_level_is_transform_and_shapes_broadcast(rng):
+    sets = _blobs(rng)
+    positions = _positions(rng, sets)
+    enc = VLADEncoder(4, random_state=0, device="cpu").fit(sets)
+    np.testing.assert_array_equal(enc.transform_pyramid(sets, positions, (60, 80), (1,)),
+                                  enc.transform(sets))
+    per_set = [(60, 80)] * len(sets)
+    np.testing.assert_array_equal(enc.transform_pyramid(sets, positions, per_set),
+                                  enc.transform_pyramid(sets, positions, (60, 80)))
+    # positions on or beyond the border count in the nearest cell
+    edge = [np.array([[60.0, 80.0], [-1.0, 0.0]])]
+    two = [sets[0][:2]]
+    blocks = enc.transform_pyramid(two, edge, (60, 80)).reshape(5, -1)
+    assert blocks[1].any() and blocks[4].any() and not blocks[2].any() and not blocks[3].any()
+
+
+def test_pyramid_errors_name_the_problem(rng):
+    sets = _blobs(rng)
+    positions = _positions(rng, sets)
+    enc = BoVWEncoder(4, random_state=0).fit(sets)
+    with pytest.raises(ValueError, match="positions has 1 entries for"):
+        enc.transform_pyramid(sets, positions[:1], (60, 80))
+    with pytest.raises(ValueError, match="sample 0: positions must be"):
+        enc.transform_pyramid(sets, [p[:, :1] for p in positions], (60, 80))
+    with pytest.raises(ValueError, match="image_shapes must be one positive"):
+        enc.transform_pyramid(sets, positions, [(60, 80)] * 2)
+    with pytest.raises(ValueError, match="levels must be a non-empty tuple"):
+        enc.transform_pyramid(sets, positions, (60, 80), levels=(0, 2))
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        BoVWEncoder(4).transform_pyramid(sets, positions, (60, 80))

@@ -2,6 +2,7 @@
 
 import pickle
 import warnings
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -12,7 +13,7 @@ from sklearn.svm import LinearSVC
 from sklearn.utils import get_tags
 
 from mmfuse import collect_errors, config_context
-from mmfuse.image import SIFTFeatures, dense_sift
+from mmfuse.image import BoVWEncoder, FisherEncoder, SIFTFeatures, VLADEncoder, dense_sift
 from mmfuse.image._dense_sift import grid_positions, opencv_keypoint_size
 from mmfuse.image.sift import _rootsift
 from mmfuse.io import MMFuseInputError, MMFuseInputWarning
@@ -219,7 +220,7 @@ def test_keypoint_detector_uses_opencv_sift():
     kps, ref = cv2.SIFT_create(nfeatures=50).detectAndCompute(u8, None)
     ref = ref / np.linalg.norm(ref, axis=1, keepdims=True)
     np.testing.assert_allclose(descs[0], ref[:50], atol=1e-6)
-    np.testing.assert_allclose(pos[0][:, 1], [k.pt[0] / 200 for k in kps[:50]], atol=1e-9)
+    np.testing.assert_allclose(pos[0][:, ::-1], [k.pt for k in kps[:50]], atol=1e-9)
     Z = sf.fit_transform([u8, u8[::-1].copy(), u8[:, ::-1].copy()])
     assert Z.shape == (3, 5 * 4 * 128)
 
@@ -292,6 +293,137 @@ def test_transform_before_fit_raises():
 
     with pytest.raises(NotFittedError):
         SIFTFeatures().transform([np.zeros((20, 20))])
+
+
+# --------------------------------------------------------------------------- the encoder
+
+REFERENCE = Path(__file__).parent / "data" / "sift_reference_features.npz"
+
+
+def _reference_images():
+    """The images of tests/image/data/sift_reference_features.npz (two sizes)."""
+    rng = np.random.default_rng(7)
+    out = []
+    for k in range(6):
+        h, w = (48, 48) if k < 4 else (40, 56)
+        img = np.zeros((h, w), np.float32)
+        period = 6 + k % 4
+        band = (np.arange(w if k % 2 else h) % period) < period // 2
+        if k % 2:
+            img[:, band] = 1.0
+        else:
+            img[band, :] = 1.0
+        out.append(np.clip(img + rng.normal(scale=0.1, size=img.shape), 0, 1)
+                   .astype(np.float32))
+    return out
+
+
+def _reference_camera_images():
+    cam = _camera(128)
+    return [cam, cam[::-1].copy(), cam[:, ::-1].copy(), cam[32:96, 16:112].copy()]
+
+
+#: the configurations of the reference file: features computed with
+#: SIFTFeatures(random_state=0, device='cpu', **params).fit_transform(images)
+REFERENCE_CONFIGS = {
+    **{f"{enc}_{'pyr' if len(pyr) > 1 else 'flat'}":
+       dict(encoding=enc, n_words=2 if enc == "fisher" else 3, pyramid=pyr, step=6,
+            patch_size=12)
+       for enc in ("vlad", "bovw", "fisher") for pyr in ((1,), (1, 2))},
+    "vlad_pyr3_keypoints": dict(encoding="vlad", n_words=3, pyramid=(1, 2, 3),
+                                detector="keypoints", max_keypoints=60),
+}
+
+
+@pytest.mark.parametrize("name", sorted(REFERENCE_CONFIGS))
+def test_features_equal_the_stored_reference(name):
+    """The string shortcuts and the pyramid give the features stored in the reference
+    file, dense (two image sizes) and keypoint detector alike."""
+    params = REFERENCE_CONFIGS[name]
+    images = (_reference_camera_images() if params.get("detector") == "keypoints"
+              else _reference_images())
+    Z = SIFTFeatures(random_state=0, device="cpu", **params).fit_transform(images)
+    np.testing.assert_allclose(Z, np.load(REFERENCE)[name], rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("encoding,encoder", [
+    ("vlad", VLADEncoder(n_words=3)),
+    ("bovw", BoVWEncoder(n_words=3)),
+    ("fisher", FisherEncoder(n_components=3)),
+])
+@pytest.mark.parametrize("pyramid", [(1,), (1, 2)])
+def test_encoder_object_equals_its_string_shortcut(encoding, encoder, pyramid):
+    images = _reference_images()
+    common = dict(pyramid=pyramid, step=6, patch_size=12, random_state=0, device="cpu")
+    by_name = SIFTFeatures(encoding=encoding, n_words=3, **common).fit(images)
+    by_object = SIFTFeatures(encoder=encoder, **common).fit(images)
+    np.testing.assert_array_equal(by_object.transform(images), by_name.transform(images))
+    np.testing.assert_array_equal(by_object.get_feature_names_out(),
+                                  by_name.get_feature_names_out())
+    assert by_object.n_fit_descriptors_ == by_name.n_fit_descriptors_
+
+
+def test_encoder_parameter_is_cloned_and_tunable(rng):
+    encoder = VLADEncoder(n_words=3, power=1.0)
+    sf = SIFTFeatures(encoder=encoder, random_state=0, device="cpu")
+    params = sf.get_params(deep=True)
+    assert params["encoder__n_words"] == 3 and params["encoder__power"] == 1.0
+    sf.fit(_stripes(rng, 3, True) + _stripes(rng, 3, False))
+    assert sf.encoder is encoder and not hasattr(encoder, "cluster_centers_")
+    assert sf.encoder_ is not encoder and sf.encoder_.power == 1.0
+    # a None random_state/device of the encoder is taken from SIFTFeatures; a set one is kept
+    assert isinstance(sf.encoder_.random_state, int) and sf.encoder_.device == "cpu"
+    own = SIFTFeatures(encoder=VLADEncoder(3, random_state=5, device="auto"), random_state=0,
+                       device="cpu").fit(_stripes(rng, 4, True))
+    assert own.encoder_.random_state == 5 and own.encoder_.device == "auto"
+    sf.set_params(encoder__n_words=2)
+    assert sf.encoder.n_words == 2 and encoder.n_words == 2  # set_params sets the parameter
+
+
+def test_grid_search_over_encoder_parameters(rng):
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.pipeline import Pipeline
+
+    X = _stripes(rng, 8, True) + _stripes(rng, 8, False)
+    y = [0] * 8 + [1] * 8
+    pipe = Pipeline([("sift", SIFTFeatures(encoder=BoVWEncoder(2), pyramid=(1,),
+                                           random_state=0, device="cpu")),
+                     ("svm", LinearSVC())])
+    search = GridSearchCV(pipe, {"sift__encoder__n_words": [2, 4]}, cv=2).fit(X, y)
+    assert list(search.cv_results_["param_sift__encoder__n_words"]) == [2, 4]
+    best = search.best_estimator_.named_steps["sift"]
+    assert best.encoder_.n_words == search.best_params_["sift__encoder__n_words"]
+    assert pipe.named_steps["sift"].encoder.n_words == 2  # the searched pipeline is untouched
+
+
+@pytest.mark.parametrize("shortcut", [{"n_words": 8}, {"encoding": "bovw"}])
+def test_encoder_and_changed_shortcuts_raise_naming_both(shortcut):
+    key, value = next(iter(shortcut.items()))
+    sf = SIFTFeatures(encoder=VLADEncoder(4), **shortcut)
+    with pytest.raises(ValueError, match=rf"both encoder=VLADEncoder\(n_words=4\) and "
+                                         rf"{key}={value!r}"):
+        sf.fit([np.zeros((20, 20))])
+
+
+def test_invalid_encoder_is_reported():
+    with pytest.raises(ValueError, match="The 'encoder' parameter of SIFTFeatures must be"):
+        SIFTFeatures(encoder=LinearSVC()).fit([np.zeros((20, 20))])
+    with pytest.raises(ValueError, match="The 'n_words' parameter of VLADEncoder must be"):
+        SIFTFeatures(encoder=VLADEncoder(0)).fit(_reference_images())
+
+
+def test_a_pickle_without_the_encoder_parameter_loads(rng):
+    """A fitted SIFTFeatures pickled without an ``encoder`` entry (its encoder_ built
+    from encoding and n_words) unpickles with ``encoder=None`` and transforms as before."""
+    imgs = _stripes(rng, 3, True) + _stripes(rng, 3, False)
+    sf = SIFTFeatures(encoding="bovw", n_words=3, random_state=0, device="cpu").fit(imgs)
+    state = sf.__getstate__()
+    del state["encoder"]
+    old = SIFTFeatures.__new__(SIFTFeatures)
+    old.__setstate__(state)
+    assert old.get_params()["encoder"] is None
+    np.testing.assert_array_equal(old.transform(imgs), sf.transform(imgs))
+    np.testing.assert_array_equal(clone(old).fit(imgs).transform(imgs), sf.transform(imgs))
 
 
 # --------------------------------------------------------------------------- real data

@@ -1,0 +1,3 @@
+from .tfidf import TfidfText
+
+__all__ = ["TfidfText"]
