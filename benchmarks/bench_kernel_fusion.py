@@ -81,7 +81,7 @@ _IMAGE_CACHE = {}
 
 
 def fashion_features(mask_category):
-    """The recipe's HOG, dense-SIFT VLAD and TF-IDF blocks, extractors fitted on the training rows only."""
+    """The recipe's HOG, dense-SIFT VLAD and TF-IDF blocks, extractors fitted on training rows."""
     import scipy.sparse as sp
 
     from benchmarks._data import load_fashion
@@ -247,8 +247,10 @@ def run_mklpy(Ktr, Kte, ytr, yte, C, lam, python, repeat):
         return {"MKLpy": {"absent": f"no interpreter at {python!r} (set --mklpy-python)"}}
     with tempfile.TemporaryDirectory(prefix="mmfuse-mklpy-") as tmp:
         path = Path(tmp) / "kernels.npz"
-        np.savez(path, K_train=Ktr, K_test=Kte, y_train=ytr, y_test=yte, C=C, lam=lam,
-                 repeat=repeat)
+        # labels as integer codes: object arrays (string labels) need pickle to load
+        _, codes = np.unique(np.r_[np.asarray(ytr), np.asarray(yte)], return_inverse=True)
+        np.savez(path, K_train=Ktr, K_test=Kte, y_train=codes[:len(ytr)],
+                 y_test=codes[len(ytr):], C=C, lam=lam, repeat=repeat)
         proc = subprocess.run([python, str(Path(__file__).with_name("_mklpy_peer.py")),
                                str(path)], capture_output=True, text=True)
     if proc.returncode != 0:

@@ -2,9 +2,29 @@
 
 Descriptor math (HOG, dense SIFT, MFCC framing, codebook assignment, kernels) is
 written once against an array namespace ``xp`` that is either :mod:`numpy` or
-:mod:`cupy`.  This module decides which one to use and moves arrays across the
-boundary:
+:mod:`cupy`. This module decides which one to use, moves arrays across the
+boundary and sizes the chunks of batched work.
 
+The output rule
+---------------
+**The output follows the input's namespace**, as in
+:mod:`sklearn.utils._array_api`: a public array function given NumPy (or
+SciPy sparse, or a list) returns NumPy, given CuPy returns CuPy, whatever
+device the computation ran on. ``device`` only says where the work is done:
+
+* ``device=None``: a CuPy input is computed on its GPU (no transfer); any
+  other input on the device of :func:`mmfuse.config_context` (``'auto'`` by
+  default: the GPU when CuPy sees one);
+* ``'auto'``, ``'cpu'`` or ``'cuda'``: that device (``'auto'`` resolved by
+  :func:`resolve_device`); the input is moved there and the result moved back.
+
+:func:`dispatch` makes that decision for every batched function and
+:meth:`Dispatch.output` applies the rule to the results. Fitted state is
+always NumPy, so a model trained on a GPU pickles and scores on a CPU-only
+machine.
+
+Helpers
+-------
 ``resolve_device(device)``
     ``'auto'`` -> ``'cuda'`` when CuPy imports and sees a CUDA device, else ``'cpu'``
     (silently); ``'cuda'`` without CUDA raises :class:`RuntimeError` saying why;
@@ -13,26 +33,39 @@ boundary:
     the namespace the arrays live in (mixing NumPy and CuPy arrays is an error
     naming both).
 ``namespace_for(device)``
-    the namespace of a resolved device name.
+    the namespace of a device name.
+``dispatch(*arrays, device=None)``
+    where a call computes and where its output goes (:class:`Dispatch`).
 ``asarray(x, device, dtype=None)``
-    ``x`` as an array of ``device``'s namespace.
+    ``x`` as an array of a namespace or of a device's namespace.
 ``to_numpy(x)``
-    a NumPy array whatever ``x`` is; fitted state is always stored this way so a
-    model trained on a GPU pickles and scores on a CPU-only machine.
+    a NumPy array whatever ``x`` is.
+``chunk_n_rows(row_bytes)``, ``gen_chunks(n, row_bytes)``
+    rows per chunk, and the chunks, of batched work within the working memory
+    (scikit-learn's ``working_memory``, :func:`sklearn.utils.get_chunk_n_rows`).
 """
 
 from __future__ import annotations
 
 import functools
 import os
+import types
+from typing import NamedTuple
 
 import numpy as np
 
+from ._config import get_config, resolve_configured_device
+
 __all__ = [
     "DEVICES",
+    "Dispatch",
     "asarray",
+    "chunk_n_rows",
     "cuda_available",
     "cuda_status",
+    "device_of",
+    "dispatch",
+    "gen_chunks",
     "get_namespace",
     "is_numpy_namespace",
     "namespace_for",
@@ -109,10 +142,15 @@ def resolve_device(device="auto") -> str:
 
 
 def namespace_for(device):
-    """The array namespace (``numpy`` or ``cupy``) for a device name."""
+    """The array namespace (``numpy`` or ``cupy``) for a device name (None: ``'auto'``)."""
     if resolve_device(device) == "cuda":
         return _probe_cupy()[0]
     return np
+
+
+def device_of(xp) -> str:
+    """``'cpu'`` for NumPy, ``'cuda'`` for CuPy: the device name of a namespace."""
+    return "cpu" if is_numpy_namespace(xp) else "cuda"
 
 
 def _is_cupy_array(x) -> bool:
@@ -150,11 +188,31 @@ def is_numpy_namespace(xp) -> bool:
 
 
 def asarray(x, device="auto", dtype=None):
-    """``x`` as an array on ``device`` (``'auto'``, ``'cpu'`` or ``'cuda'``)."""
-    if resolve_device(device) == "cuda":
-        cp = _probe_cupy()[0]
-        return cp.asarray(x, dtype=dtype)
-    return np.asarray(to_numpy(x), dtype=dtype)
+    """``x`` as an array of a namespace, or of a device's namespace.
+
+    Parameters
+    ----------
+    x : array-like
+        NumPy or CuPy array, list, scalar.
+    device : module or {'auto', 'cpu', 'cuda'} or None, default='auto'
+        A namespace (``numpy``, ``cupy``, as :func:`get_namespace` or
+        :func:`dispatch` return it), or a device name (None: ``'auto'``).
+    dtype : dtype, default=None
+        The dtype of the result; None keeps ``x``'s.
+
+    Returns
+    -------
+    array
+        ``x`` itself when it already is such an array of that dtype.
+    """
+    xp = device if _is_namespace(device) else namespace_for(device)
+    if is_numpy_namespace(xp):
+        return np.asarray(to_numpy(x), dtype=dtype)
+    return xp.asarray(x, dtype=dtype)
+
+
+def _is_namespace(device) -> bool:
+    return isinstance(device, types.ModuleType)
 
 
 def to_numpy(x):
@@ -162,3 +220,105 @@ def to_numpy(x):
     if _is_cupy_array(x):
         return x.get()
     return np.asarray(x)
+
+
+class Dispatch(NamedTuple):
+    """Where a batched call computes (``xp``) and the namespace of its output (``in_xp``).
+
+    Returned by :func:`dispatch`; ``in_xp`` is the namespace of the call's input.
+    """
+
+    xp: types.ModuleType
+    in_xp: types.ModuleType
+
+    @property
+    def device(self) -> str:
+        """``'cpu'`` or ``'cuda'``: the device of :attr:`xp`."""
+        return device_of(self.xp)
+
+    @property
+    def on_cpu(self) -> bool:
+        """Whether the computation runs in NumPy (where SciPy and OpenCV paths pay)."""
+        return is_numpy_namespace(self.xp)
+
+    def put(self, x, dtype=None):
+        """``x`` (any namespace) as an array of the computation's namespace."""
+        return asarray(x, self.xp, dtype=dtype)
+
+    def output(self, x):
+        """``x`` returned in the input's namespace: the output rule of this module."""
+        if x is None or get_namespace(x) is self.in_xp:
+            return x
+        return asarray(x, self.in_xp)
+
+
+def dispatch(*arrays, device=None) -> Dispatch:
+    """Decide where a batched call on ``arrays`` computes and where its output goes.
+
+    Parameters
+    ----------
+    *arrays : arrays, sparse matrices, lists or None
+        The call's array inputs (mixing NumPy and CuPy raises, as
+        :func:`get_namespace`).
+    device : {'auto', 'cpu', 'cuda'} or None, default=None
+        The call's ``device`` parameter. None or ``'auto'`` with a CuPy input
+        computes on that input's GPU; otherwise the work runs on ``device``
+        (None: the device of :func:`mmfuse.config_context`).
+
+    Returns
+    -------
+    Dispatch
+        ``(xp, in_xp)``: the namespace to compute in and the namespace of the
+        input, in which :meth:`Dispatch.output` returns the results.
+
+    Raises
+    ------
+    RuntimeError
+        ``device='cuda'`` (given or configured) where CUDA is unusable.
+    """
+    in_xp = get_namespace(*arrays)
+    if device in (None, "auto") and not is_numpy_namespace(in_xp):
+        return Dispatch(in_xp, in_xp)
+    return Dispatch(namespace_for(resolve_configured_device(device)), in_xp)
+
+
+def chunk_n_rows(row_bytes, *, max_n_rows=None):
+    """Rows per chunk of batched work whose rows need ``row_bytes`` bytes each.
+
+    scikit-learn's :func:`sklearn.utils.get_chunk_n_rows` with the working
+    memory of mmfuse's configuration: ``mmfuse.get_config()['working_memory']``
+    MiB, which is scikit-learn's ``working_memory`` (:func:`sklearn.set_config`)
+    unless mmfuse's own key is set. A row larger than the budget is a chunk on
+    its own.
+
+    Parameters
+    ----------
+    row_bytes : int or float
+        Bytes one row (image, clip, descriptor) holds at once, temporaries
+        included.
+    max_n_rows : int, default=None
+        At most this many rows per chunk.
+
+    Returns
+    -------
+    n_rows : int
+        At least 1.
+    """
+    from ._compat import get_chunk_n_rows  # noqa: PLC0415  (import mmfuse stays light)
+
+    working_memory = get_config()["working_memory"]
+    # capped at the budget: one row that does not fit is done alone, without
+    # scikit-learn's "could not adhere to working_memory" warning
+    row_bytes = min(max(1, int(np.ceil(row_bytes))), int(working_memory * 2 ** 20))
+    return get_chunk_n_rows(row_bytes=row_bytes, max_n_rows=max_n_rows,
+                            working_memory=working_memory)
+
+
+def gen_chunks(n, row_bytes, *, max_n_rows=None):
+    """The ``slice`` of every chunk of ``n`` rows (:func:`chunk_n_rows` rows each).
+
+    :func:`sklearn.utils.gen_batches` with the batch size of :func:`chunk_n_rows`.
+    """
+    from sklearn.utils import gen_batches  # noqa: PLC0415
+
+    return list(gen_batches(int(n), chunk_n_rows(row_bytes, max_n_rows=max_n_rows)))

@@ -29,6 +29,11 @@ from sklearn_compat.base import _fit_context  # noqa: F401
 from sklearn_compat.utils._param_validation import validate_params  # noqa: F401
 from sklearn_compat.utils.validation import validate_data  # noqa: F401
 
+try:  # rows per chunk within ``working_memory``; public in sklearn.utils before 1.5
+    from sklearn.utils._chunking import get_chunk_n_rows
+except ImportError:  # pragma: no cover - older scikit-learn
+    from sklearn.utils import get_chunk_n_rows  # noqa: F401
+
 #: the ``device`` parameter of every function and estimator
 DEVICE_CONSTRAINT = [StrOptions({"auto", "cpu", "cuda"}), None]
 

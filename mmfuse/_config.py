@@ -7,8 +7,13 @@ device : {'auto', 'cpu', 'cuda'}
     default everywhere).
 progress : bool or None
     Show tqdm progress bars; ``None`` shows them only when stderr is a terminal.
-working_memory : int
-    MiB that chunked computations (codebook assignment, kernels) may use per chunk.
+working_memory : int or None
+    MiB that one chunk of mmfuse's batched computations (HOG, dense SIFT,
+    codebook assignment, kernels, MFCC) may use. None (the default) is
+    scikit-learn's ``working_memory`` (:func:`sklearn.set_config`, 1024 MiB by
+    default), so one setting bounds scikit-learn's chunked computations and
+    mmfuse's; a number sets mmfuse's alone. :func:`get_config` reports the
+    budget in effect.
 on_error : {'raise', 'skip'}
     What prediction-time calls (``transform``, ``predict``, ``predict_proba``,
     ``decision_function``) do with a row whose item cannot be loaded, or a row
@@ -36,7 +41,7 @@ from .exceptions import MMFuseInputWarning
 
 __all__ = ["collect_errors", "config_context", "get_config", "set_config", "show_progress"]
 
-_DEFAULTS = {"device": "auto", "progress": None, "working_memory": 256, "on_error": "raise"}
+_DEFAULTS = {"device": "auto", "progress": None, "working_memory": None, "on_error": "raise"}
 _CONFIG: contextvars.ContextVar[dict] = contextvars.ContextVar("mmfuse_config",
                                                                default=_DEFAULTS)
 _SINKS: contextvars.ContextVar[tuple] = contextvars.ContextVar("mmfuse_error_sinks",
@@ -48,8 +53,17 @@ def _cfg() -> dict:
 
 
 def get_config() -> dict:
-    """A copy of the configuration of the current context (thread, task)."""
-    return dict(_cfg())
+    """A copy of the configuration of the current context (thread, task).
+
+    ``working_memory`` is the budget in effect: mmfuse's own when set, else
+    scikit-learn's (:func:`sklearn.get_config`).
+    """
+    cfg = dict(_cfg())
+    if cfg["working_memory"] is None:
+        import sklearn  # noqa: PLC0415  (import mmfuse does not import scikit-learn)
+
+        cfg["working_memory"] = sklearn.get_config()["working_memory"]
+    return cfg
 
 
 def _validated(cfg, **kwargs):
@@ -96,8 +110,8 @@ def set_config(*, device=None, progress="unset", working_memory=None, on_error=N
     progress : bool or None, optional
         Show tqdm progress bars; None shows them only when stderr is a terminal.
     working_memory : int >= 1, optional
-        MiB that chunked computations (codebook assignment, kernels) may use
-        per chunk (default 256).
+        MiB that one chunk of mmfuse's batched computations may use; unset,
+        scikit-learn's ``working_memory`` applies (:func:`sklearn.set_config`).
     on_error : {'raise', 'skip'}, optional
         What prediction-time calls do with an error row (module docstring of
         :mod:`mmfuse._config`; :ref:`row-contract`).

@@ -1,9 +1,10 @@
 """Histogram kernels for SVMs on bag-of-words, HOG and other non-negative histogram features.
 
-Both kernels are computed in row chunks sized by ``working_memory`` (see
+Every kernel is computed in row chunks sized by ``working_memory`` (see
 :func:`mmfuse.config_context`) against the array namespace of the chosen device
-(NumPy, or CuPy on a GPU), and always return a NumPy array, so they plug into
-``SVC(kernel=chi2_kernel)`` directly::
+(NumPy, or CuPy on a GPU), and returned in the namespace of ``X`` (NumPy for
+NumPy, sparse or list input; the rule of :mod:`mmfuse._backend`), so they plug
+into ``SVC(kernel=chi2_kernel)`` directly::
 
     from sklearn.svm import SVC
     from mmfuse.kernels import Chi2Kernel, chi2_kernel
@@ -18,9 +19,8 @@ import scipy.sparse as sp
 
 from numbers import Integral, Real
 
-from ._backend import asarray, get_namespace, is_numpy_namespace, resolve_device, to_numpy
+from ._backend import asarray, chunk_n_rows, dispatch, get_namespace, to_numpy
 from ._compat import DEVICE_CONSTRAINT, Interval, StrOptions
-from ._config import get_config, resolve_configured_device
 from ._validation import validate_params
 
 __all__ = ["KERNELS", "Chi2Kernel", "IntersectionKernel", "chi2_distance", "chi2_kernel",
@@ -50,46 +50,46 @@ def _check_pair(X, Y, name, nonnegative=True):
     return Xs, Ys
 
 
-def _chunk_rows(n_y, itemsize=8):
-    """Rows of X per chunk so that a few (rows, n_y) temporaries fit in working_memory."""
-    budget = get_config()["working_memory"] * 2**20
-    per_row = max(1, n_y * itemsize * 5)  # the kernel block plus four temporaries
-    return max(1, int(budget // per_row))
-
-
-def _dense(A, rows, device):
+def _dense(A, rows, xp):
     block = A[rows] if rows is not None else A
     if sp.issparse(block):
         block = block.toarray()
-    return asarray(block, device, dtype=np.float64)
+    return asarray(block, xp, dtype=np.float64)
 
 
-def _pairwise(X, Y, device, name, fn, cpu_fn=None, *, nonnegative=True, sparse_fn=None):
-    """Chunked ``fn(xp, X_chunk, Y)``; ``cpu_fn(X_chunk, Y)`` replaces it on NumPy if given.
+def _pairwise(X, Y, device, name, fn, cpu_fn=None, *, nonnegative=True, sparse_fn=None,
+              post=None):
+    """Chunked ``fn(xp, X_chunk, Y)``, returned in ``X``'s namespace.
 
+    ``cpu_fn(X_chunk, Y)`` replaces ``fn`` on NumPy if given.
     ``sparse_fn(X_chunk, Y)``, when given, takes over whenever X or Y is a SciPy
     sparse matrix: it runs on the CPU on the sparse rows themselves (a TF-IDF
-    block is far too wide to densify), whatever the device.
+    block is far too wide to densify), whatever the device. ``post(K)`` is
+    applied in place to the float64 NumPy result before it is returned.
     """
+    in_xp = get_namespace(X)  # Y (often the training rows) may live anywhere
     Xs, Ys = _check_pair(X, Y, name, nonnegative=nonnegative)
     n = Xs.shape[0]
     out = np.empty((n, Ys.shape[0]), dtype=np.float64)
-    step = _chunk_rows(Ys.shape[0])
+    # the kernel block plus four temporaries of (rows, n_Y) float64 per chunk
+    step = chunk_n_rows(Ys.shape[0] * 8 * 5)
     if sparse_fn is not None and (sp.issparse(Xs) or sp.issparse(Ys)):
         Ys = sp.csr_matrix(Ys)
         for start in range(0, n, step):
             Xc = sp.csr_matrix(Xs[start:min(n, start + step)])
             out[start:start + Xc.shape[0]] = sparse_fn(Xc, Ys)
-        return out
-    device = resolve_device(resolve_configured_device(device))
-    Yd = _dense(Ys, None, device)
-    xp = get_namespace(Yd)
-    if cpu_fn is not None and is_numpy_namespace(xp):
-        fn = lambda _xp, Xc, Yc: cpu_fn(Xc, Yc)  # noqa: E731
-    for start in range(0, n, step):
-        Xc = _dense(Xs, slice(start, min(n, start + step)), device)
-        out[start:start + Xc.shape[0]] = to_numpy(fn(xp, Xc, Yd))
-    return out
+    else:
+        where = dispatch(X, device=device)
+        xp = where.xp
+        Yd = _dense(Ys, None, xp)
+        if cpu_fn is not None and where.on_cpu:
+            fn = lambda _xp, Xc, Yc: cpu_fn(Xc, Yc)  # noqa: E731
+        for start in range(0, n, step):
+            Xc = _dense(Xs, slice(start, min(n, start + step)), xp)
+            out[start:start + Xc.shape[0]] = to_numpy(fn(xp, Xc, Yd))
+    if post is not None:
+        post(out)
+    return asarray(out, in_xp)
 
 
 def _chi2_block(xp, Xc, Yd):
@@ -126,15 +126,42 @@ def _intersection_block(xp, Xc, Yd):
     return K
 
 
+#: The inputs of every pairwise function.
+_PAIR_CONSTRAINTS = {
+    "X": ["array-like", "sparse matrix"],
+    "Y": ["array-like", "sparse matrix", None],
+    "device": DEVICE_CONSTRAINT,
+}
+
+#: Docstring pieces that every pairwise function shares (``%(name)s`` in its docstring).
+_DOCS = {
+    "pair": """X : array-like or sparse matrix of shape (n_samples_X, n_features)
+        Non-negative features.
+    Y : array-like or sparse matrix of shape (n_samples_Y, n_features), default=None
+        None means ``X``.""",
+    "device": """device : {'auto', 'cpu', 'cuda'} or None, default=None
+        Where to compute (``'auto'``: the GPU when CuPy sees one; None: the
+        GPU of a CuPy ``X``, else the device of :func:`mmfuse.config_context`).""",
+    "namespace": "In the namespace of ``X``: NumPy for NumPy, sparse or list input, "
+                 "CuPy for CuPy.",
+}
+_DOCS["K"] = """Returns
+    -------
+    K : array of float64, shape (n_samples_X, n_samples_Y)
+        %(namespace)s""" % _DOCS
+
+
+def _shared_doc(func):
+    """Fill the ``%(name)s`` pieces of ``func``'s docstring from :data:`_DOCS`."""
+    func.__doc__ = func.__doc__ % _DOCS
+    return func
+
+
 @validate_params(
-    {
-        "X": ["array-like", "sparse matrix"],
-        "Y": ["array-like", "sparse matrix", None],
-        "gamma": [Interval(Real, 0, None, closed="neither")],
-        "device": DEVICE_CONSTRAINT,
-    },
+    {**_PAIR_CONSTRAINTS, "gamma": [Interval(Real, 0, None, closed="neither")]},
     prefer_skip_nested_validation=True,
 )
+@_shared_doc
 def chi2_kernel(X, Y=None, gamma=1.0, device=None):
     """Exponential chi-squared kernel ``k(x, y) = exp(-gamma * sum_k (x_k - y_k)^2 / (x_k + y_k))``.
 
@@ -143,20 +170,12 @@ def chi2_kernel(X, Y=None, gamma=1.0, device=None):
 
     Parameters
     ----------
-    X : array-like or sparse matrix of shape (n_samples_X, n_features)
-        Non-negative features.
-    Y : array-like or sparse matrix of shape (n_samples_Y, n_features), default=None
-        None means ``X``.
+    %(pair)s
     gamma : float > 0, default=1.0
         Finite and positive (0 would make every pair similarity 1).
-    device : {'auto', 'cpu', 'cuda'} or None, default=None
-        Where to compute (``'auto'``: the GPU when CuPy sees one; None: the
-        device of :func:`mmfuse.config_context`).
+    %(device)s
 
-    Returns
-    -------
-    K : ndarray of float64, shape (n_samples_X, n_samples_Y)
-        Always a NumPy array, whatever the device.
+    %(K)s
 
     Raises
     ------
@@ -192,19 +211,17 @@ def chi2_kernel(X, Y=None, gamma=1.0, device=None):
     >>> chi2_kernel(np.array([[1.0, 0.0], [0.5, 0.5]]), gamma=0.5).round(4).tolist()
     [[1.0, 0.7165], [0.7165, 1.0]]
     """
-    K = _pairwise(X, Y, device, "chi2_kernel", _chi2_block, cpu_fn=_chi2_cpu)
-    K *= float(gamma)
-    return np.exp(K, out=K)
+    gamma = float(gamma)
+
+    def exp(K):
+        K *= gamma
+        np.exp(K, out=K)
+
+    return _pairwise(X, Y, device, "chi2_kernel", _chi2_block, cpu_fn=_chi2_cpu, post=exp)
 
 
-@validate_params(
-    {
-        "X": ["array-like", "sparse matrix"],
-        "Y": ["array-like", "sparse matrix", None],
-        "device": DEVICE_CONSTRAINT,
-    },
-    prefer_skip_nested_validation=True,
-)
+@validate_params(_PAIR_CONSTRAINTS, prefer_skip_nested_validation=True)
+@_shared_doc
 def intersection_kernel(X, Y=None, device=None):
     """Histogram intersection kernel ``k(x, y) = sum_k min(x_k, y_k)``.
 
@@ -213,15 +230,10 @@ def intersection_kernel(X, Y=None, device=None):
 
     Parameters
     ----------
-    X : array-like or sparse matrix of shape (n_samples_X, n_features)
-        Non-negative features.
-    Y : array-like or sparse matrix of shape (n_samples_Y, n_features), default=None
-        None means ``X``.
-    device : {'auto', 'cpu', 'cuda'} or None, default=None
+    %(pair)s
+    %(device)s
 
-    Returns
-    -------
-    K : ndarray of float64, shape (n_samples_X, n_samples_Y)
+    %(K)s
 
     References
     ----------
@@ -281,15 +293,9 @@ def _check_kernel_params(kernel, gamma, degree, coef0):
             "degree": int(degree), "coef0": float(coef0)}
 
 
-@validate_params(
-    {
-        "X": ["array-like", "sparse matrix"],
-        "Y": ["array-like", "sparse matrix", None],
-        **_KERNEL_CONSTRAINTS,
-        "device": DEVICE_CONSTRAINT,
-    },
-    prefer_skip_nested_validation=True,
-)
+@validate_params({**_PAIR_CONSTRAINTS, **_KERNEL_CONSTRAINTS},
+                 prefer_skip_nested_validation=True)
+@_shared_doc
 def pairwise_kernel(X, Y=None, *, kernel="rbf", gamma=1.0, degree=3, coef0=0.0,
                     device=None):
     """The kernel matrix between the rows of ``X`` and ``Y``, in memory-bounded chunks.
@@ -323,14 +329,9 @@ def pairwise_kernel(X, Y=None, *, kernel="rbf", gamma=1.0, degree=3, coef0=0.0,
         Degree of ``'poly'``.
     coef0 : float, default=0.0
         Offset of ``'poly'``.
-    device : {'auto', 'cpu', 'cuda'} or None, default=None
-        Where to compute (``'auto'``: the GPU when CuPy sees one; None: the
-        device of :func:`mmfuse.config_context`).
+    %(device)s
 
-    Returns
-    -------
-    K : ndarray of float64, shape (n_samples_X, n_samples_Y)
-        Always a NumPy array, whatever the device.
+    %(K)s
 
     Raises
     ------
@@ -365,14 +366,8 @@ def pairwise_kernel(X, Y=None, *, kernel="rbf", gamma=1.0, degree=3, coef0=0.0,
                      nonnegative=False, sparse_fn=sparse)
 
 
-@validate_params(
-    {
-        "X": ["array-like", "sparse matrix"],
-        "Y": ["array-like", "sparse matrix", None],
-        "device": DEVICE_CONSTRAINT,
-    },
-    prefer_skip_nested_validation=True,
-)
+@validate_params(_PAIR_CONSTRAINTS, prefer_skip_nested_validation=True)
+@_shared_doc
 def chi2_distance(X, Y=None, device=None):
     """``sum_k (x_k - y_k)^2 / (x_k + y_k)`` between rows.
 
@@ -382,30 +377,31 @@ def chi2_distance(X, Y=None, device=None):
 
     Parameters
     ----------
-    X : array-like or sparse matrix of shape (n_samples_X, n_features)
-        Non-negative features.
-    Y : array-like or sparse matrix of shape (n_samples_Y, n_features), default=None
-        None means ``X``.
-    device : {'auto', 'cpu', 'cuda'} or None, default=None
-        Where to compute (None: the device of :func:`mmfuse.config_context`).
+    %(pair)s
+    %(device)s
 
     Returns
     -------
-    D : ndarray of float64, shape (n_samples_X, n_samples_Y)
-        Non-negative distances, always a NumPy array.
+    D : array of float64, shape (n_samples_X, n_samples_Y)
+        Non-negative distances.
+        %(namespace)s
 
     Raises
     ------
     ValueError
         Negative or non-finite values, or mismatched widths.
     """
-    D = _pairwise(X, Y, device, "chi2_distance", _chi2_block, cpu_fn=_chi2_cpu)
-    np.negative(D, out=D)
-    return np.maximum(D, 0.0, out=D)
+    def negate(D):
+        np.negative(D, out=D)
+        np.maximum(D, 0.0, out=D)
+
+    return _pairwise(X, Y, device, "chi2_distance", _chi2_block, cpu_fn=_chi2_cpu,
+                     post=negate)
 
 
 @validate_params({"X": ["array-like", "sparse matrix"], **_KERNEL_CONSTRAINTS},
                  prefer_skip_nested_validation=True)
+@_shared_doc
 def kernel_diagonal(X, *, kernel="rbf", gamma=1.0, degree=3, coef0=0.0):
     """``k(x, x)`` for every row of ``X``, without the ``(n, n)`` matrix.
 
@@ -417,11 +413,18 @@ def kernel_diagonal(X, *, kernel="rbf", gamma=1.0, degree=3, coef0=0.0):
 
     Returns
     -------
-    diag : ndarray of float64, shape (n_samples,)
+    diag : array of float64, shape (n_samples,)
         ``||x||^2`` (linear), 1 (rbf, chi2), ``sum_k x_k`` (intersection),
         ``(gamma ||x||^2 + coef0) ^ degree`` (poly).
+        %(namespace)s
     """
     params = _check_kernel_params(kernel, gamma, degree, coef0)
+    return asarray(_diagonal(X, params), get_namespace(X))
+
+
+def _diagonal(X, params):
+    """:func:`kernel_diagonal` in NumPy."""
+    kernel = params["kernel"]
     n = X.shape[0]
     if kernel in ("rbf", "chi2"):
         return np.ones(n)

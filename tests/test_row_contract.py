@@ -491,11 +491,11 @@ def test_every_estimator_follows_the_configured_device(monkeypatch):
 
     for est in (HOGFeatures(), MFCCFeatures(), SIFTFeatures()):
         assert est.get_params()["device"] is None, type(est).__name__
-    import mmfuse.image._hog as hog_mod
+    from mmfuse import _backend
 
-    seen = []
-    real = hog_mod.namespace_for
-    monkeypatch.setattr(hog_mod, "namespace_for", lambda d: seen.append(d) or real("cpu"))
+    seen = []  # the devices that _backend.dispatch resolves for the extractor
+    real = _backend.namespace_for
+    monkeypatch.setattr(_backend, "namespace_for", lambda d: seen.append(d) or real("cpu"))
     hf = HOGFeatures(image_size=(16, 16), pixels_per_cell=(8, 8)).fit([np.zeros((16, 16))])
     with config_context(device="cpu"):
         hf.transform([np.eye(16)])

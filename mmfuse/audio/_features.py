@@ -9,11 +9,11 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from .._backend import is_numpy_namespace, namespace_for, resolve_device, to_numpy
+from .._backend import chunk_n_rows, dispatch, is_numpy_namespace, to_numpy
 from .._base import (as_column, drop_failed_rows, progress_bar, screen_column,
                      strict_loading)
-from .._compat import Interval, StrOptions, _fit_context, validate_data
-from .._config import get_config, report_errors, resolve_configured_device
+from .._compat import DEVICE_CONSTRAINT, Interval, StrOptions, _fit_context, validate_data
+from .._config import get_config, report_errors
 from .._parallel import n_cores, run_shares
 from ..io import MMFuseInputError, load_audio, load_column
 from . import _spectral as sp
@@ -27,15 +27,18 @@ _MAX_BATCH = 128          # clips per batch: beyond this the FFT leaves the CPU 
 _LENGTH_SLACK = 1.25      # a batch holds clips within 25 % of its longest clip
 
 
-def _clip_batches(lengths, bytes_per_sample, working_memory_mib):
-    """Group clip positions (sorted by length) into batches of similar length within budget."""
+def _clip_batches(lengths, max_samples):
+    """Group clip positions (sorted by length) into batches of similar length.
+
+    A batch holds at most ``max_samples`` samples (its longest clip's length
+    times its number of clips), or one clip.
+    """
     order = np.argsort(lengths, kind="stable")[::-1]
-    budget = int(working_memory_mib * 2 ** 20)
     batches, cur, longest = [], [], 0
     for i in order:
         n = int(lengths[i])
         if cur and (len(cur) >= _MAX_BATCH or n * _LENGTH_SLACK < longest
-                    or (len(cur) + 1) * longest * bytes_per_sample > budget):
+                    or (len(cur) + 1) * longest > max_samples):
             batches.append(np.asarray(cur))
             cur = []
         if not cur:
@@ -210,7 +213,7 @@ class MFCCFeatures(TransformerMixin, BaseEstimator):
         "n_segments": [Interval(Integral, 0, None, closed="left")],
         "delta_width": [Interval(Integral, 3, None, closed="left")],
         "vtlp_alpha": [Interval(Real, 0, None, closed="neither")],
-        "device": [StrOptions({"auto", "cpu", "cuda"}), None],
+        "device": DEVICE_CONSTRAINT,
         "n_jobs": [Integral, None],
         "progress": ["boolean", None],
         **PEER_CONSTRAINTS,
@@ -338,12 +341,11 @@ class MFCCFeatures(TransformerMixin, BaseEstimator):
             order) and reported to :func:`mmfuse.collect_errors`.
         """
         check_is_fitted(self, "n_features_out_")
-        stats = self._check()
+        stats = tuple(self.stats)  # checked by fit
         X = self._check_input(X, reset=False)
         items, rows, name = as_column(X)
         column = name
-        device = resolve_device(resolve_configured_device(self.device))
-        xp = namespace_for(device)
+        xp = dispatch(device=self.device).xp
         on_error = get_config()["on_error"]
         out = np.zeros((len(items), self.n_features_out_), dtype=np.float32)
         failed = np.zeros(len(items), dtype=bool)
@@ -400,8 +402,8 @@ class MFCCFeatures(TransformerMixin, BaseEstimator):
         # and BLAS release the GIL), each within its share of the working memory; a
         # clip's features do not depend on its batch (see log_mel), so the result
         # does not depend on the number of threads
-        budget = get_config()["working_memory"] / (n_cores() if cpu else 1)
-        batches = _clip_batches(lengths, per_sample, budget)
+        share = n_cores() if cpu else 1
+        batches = _clip_batches(lengths, chunk_n_rows(per_sample * share))
 
         def run(share):
             for idx in share:

@@ -11,9 +11,8 @@ from numbers import Integral, Real
 
 import numpy as np
 
-from .._backend import get_namespace, is_numpy_namespace, namespace_for, to_numpy
+from .._backend import dispatch, gen_chunks
 from .._compat import DEVICE_CONSTRAINT, Interval, Options, StrOptions
-from .._config import get_config, resolve_configured_device
 from .._validation import validate_params
 from . import _spectral as sp
 
@@ -139,7 +138,8 @@ def mfcc(y, sr=16000, n_mfcc=20, n_fft=512, hop_length=160, n_mels=40, fmin=0.0,
     device : {'auto', 'cpu', 'cuda'} or None, default=None
         Where to compute; ``None`` or ``'auto'`` keeps a CuPy batch on its GPU;
         otherwise ``None`` follows :func:`mmfuse.config_context`'s device and
-        ``'auto'`` uses CUDA when available.
+        ``'auto'`` uses CUDA when available. The result is returned in the
+        namespace of ``y`` wherever it was computed.
     dct_type : {1, 2, 3}, default=2
         Type of the discrete cosine transform (:func:`scipy.fft.dct`); 2 is the
         classic MFCC, 3 the HTK style.
@@ -169,7 +169,8 @@ def mfcc(y, sr=16000, n_mfcc=20, n_fft=512, hop_length=160, n_mels=40, fmin=0.0,
     Returns
     -------
     M : array of shape (n_mfcc, n_frames) or (n_clips, n_mfcc, n_frames)
-        In the computation's float dtype and in the input's namespace.
+        In the computation's float dtype, in the namespace of ``y`` (NumPy for
+        NumPy or list input, CuPy for CuPy).
         ``n_frames = 1 + n_samples // hop_length`` with ``center``.
 
     Raises
@@ -218,11 +219,8 @@ def mfcc(y, sr=16000, n_mfcc=20, n_fft=512, hop_length=160, n_mels=40, fmin=0.0,
     _check_params(sr=sr, n_mfcc=n_mfcc, n_fft=n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax,
                   win_length=win_length, dct_type=dct_type)
     sp.stft_window(window, win_length, n_fft)  # a bad window spec fails before any work
-    in_xp = get_namespace(y)
-    if device in (None, "auto") and not is_numpy_namespace(in_xp):
-        xp = in_xp
-    else:
-        xp = namespace_for(resolve_configured_device(device))
+    where = dispatch(y, device=device)
+    xp = where.xp
     if not hasattr(y, "shape"):
         y = np.asarray(y)
     if y.ndim not in (1, 2):
@@ -231,16 +229,15 @@ def mfcc(y, sr=16000, n_mfcc=20, n_fft=512, hop_length=160, n_mels=40, fmin=0.0,
     if y.shape[-1] == 0:
         raise ValueError(f"y has no samples (given y.shape={tuple(y.shape)})")
     dtype = y.dtype if y.dtype in (np.float32, np.float64) else np.dtype(np.float32)
-    batch = xp.asarray(y if y.ndim == 2 else y[None, :]).astype(dtype, copy=False)
+    batch = where.put(y if y.ndim == 2 else y[None, :]).astype(dtype, copy=False)
     if not bool(xp.all(xp.isfinite(batch))):
         raise ValueError("audio buffer is not finite everywhere (NaN or inf samples)")
     n, n_samples = batch.shape
     # chunks of clips whose framed spectra fit the working_memory budget
     per_clip = (n_samples + n_fft) / hop_length * n_fft * 3.5 * batch.dtype.itemsize
-    step = max(1, int(get_config()["working_memory"] * 2 ** 20 // max(per_clip, 1)))
     parts = []
-    for s in range(0, n, step):
-        cep, _, _ = mfcc_batch(xp, batch[s:s + step], np.full(min(step, n - s), n_samples),
+    for chunk in gen_chunks(n, per_clip):
+        cep, _, _ = mfcc_batch(xp, batch[chunk], np.full(chunk.stop - chunk.start, n_samples),
                                sr=sr, n_mfcc=n_mfcc, n_fft=n_fft, hop_length=hop_length,
                                n_mels=n_mels, fmin=float(fmin),
                                fmax=None if fmax is None else float(fmax), lifter=lifter,
@@ -251,7 +248,4 @@ def mfcc(y, sr=16000, n_mfcc=20, n_fft=512, hop_length=160, n_mels=40, fmin=0.0,
     out = (parts[0] if len(parts) == 1 else xp.concatenate(parts, axis=0)).astype(dtype)
     if y.ndim == 1:
         out = out[0]
-    out = xp.ascontiguousarray(out)
-    if is_numpy_namespace(in_xp) and not is_numpy_namespace(xp):
-        return to_numpy(out)
-    return out
+    return where.output(xp.ascontiguousarray(out))

@@ -1,7 +1,5 @@
 """Batching helpers shared by the image extractors: memory-bounded chunks, uniform sizes.
 
-``n_items_per_chunk``
-    how many items of a given byte cost fit the ``working_memory`` budget.
 ``iter_image_batches``
     load a column of images batch by batch (``load_image`` under the configured
     ``on_error`` policy, skipped errors reported as :func:`mmfuse._base.load_items`
@@ -29,20 +27,11 @@ from .._base import as_column
 from .._config import get_config, report_errors
 from ..io import LoadedColumn, load_column, load_image
 
-__all__ = ["Scratch", "cache_chunk", "fit_to_size", "iter_image_batches", "n_items_per_chunk",
-           "n_rows"]
+__all__ = ["Scratch", "cache_chunk", "fit_to_size", "iter_image_batches", "n_rows"]
 
 #: bytes of one array of a CPU chunk: the dozen temporaries of a chunk then stay in
 #: the core's cache (2 MiB of L2 on the development machine) from pass to pass
 CPU_CHUNK_BYTES = 1 << 19
-
-
-def n_items_per_chunk(bytes_per_item, working_memory_mib=None):
-    """Items per chunk so that a chunk's temporaries stay within ``working_memory`` MiB."""
-    if working_memory_mib is None:
-        working_memory_mib = get_config()["working_memory"]
-    budget = int(working_memory_mib) * 2 ** 20
-    return max(1, budget // max(1, int(bytes_per_item)))
 
 
 def cache_chunk(bytes_per_item, limit=None):

@@ -30,12 +30,17 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .._backend import dispatch, gen_chunks
 from .._compat import Interval
 from .._parallel import run_shares
 from .._validation import validate_params
 from ._batch import Scratch, cache_chunk
 
-__all__ = ["OPENCV_SIGMA", "dense_sift_batch", "grid_positions", "opencv_keypoint_size"]
+__all__ = ["OPENCV_SIGMA", "dense_sift_batch", "dense_sift_images", "grid_positions",
+           "opencv_keypoint_size"]
+
+#: float32 temporaries per pixel of an image while its descriptors are computed
+_TEMPS_PER_PIXEL = 40
 
 #: Smoothing of OpenCV's octave-0 image: sqrt(sigma**2 - SIFT_INIT_SIGMA**2), sigma=1.6
 OPENCV_SIGMA = math.sqrt(1.6 ** 2 - 0.5 ** 2)
@@ -367,3 +372,37 @@ def dense_sift_batch(images, *, step, patch_size, xp, smooth=True, use_cv2=None)
     # one contiguous share of the chunks per core, each product on one BLAS thread
     run_shares([(s, min(s + step_n, N)) for s in range(0, N, step_n)], run, single_blas=True)
     return D, contrast, grid.positions.copy()
+
+
+def dense_sift_images(images, *, step, patch_size, device=None, smooth=True):
+    """:func:`mmfuse.image.dense_sift` without its parameter checks.
+
+    ``images`` (``(N, H, W)`` or ``(H, W)``; uint8 is scaled by 1/255) are
+    computed where :func:`mmfuse._backend.dispatch` decides, in chunks of images
+    within the working memory (:func:`mmfuse._backend.gen_chunks`).
+
+    Returns
+    -------
+    descriptors : array of float32, shape (N, n_keypoints, 128)
+        In the namespace of ``images`` (the rule of :mod:`mmfuse._backend`).
+    positions : ndarray of int64, shape (n_keypoints, 2)
+    """
+    where = dispatch(images, device=device)
+    if not hasattr(images, "dtype"):
+        images = np.asarray(images)
+    uint8 = images.dtype == np.uint8
+    arr = where.put(images, dtype=np.float32)
+    if uint8:
+        arr = arr / np.float32(255)
+    if arr.ndim == 2:
+        arr = arr[None]
+    if arr.ndim != 3:
+        raise ValueError(f"images must be (N, H, W) or (H, W); got shape {tuple(arr.shape)}")
+    n, h, w = arr.shape
+    parts = []
+    for chunk in gen_chunks(n, _TEMPS_PER_PIXEL * 4 * h * w):
+        D, _, pos = dense_sift_batch(arr[chunk], step=int(step), patch_size=int(patch_size),
+                                     xp=where.xp, smooth=smooth)
+        parts.append(D)
+    D = parts[0] if len(parts) == 1 else where.xp.concatenate(parts, axis=0)
+    return where.output(D), pos

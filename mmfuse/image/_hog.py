@@ -15,15 +15,14 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from .._backend import get_namespace, is_numpy_namespace, namespace_for, resolve_device, to_numpy
+from .._backend import chunk_n_rows, dispatch, is_numpy_namespace, to_numpy
 from .._compat import (DEVICE_CONSTRAINT, Interval, Options, PairInterval, StrOptions,
                        _fit_context, validate_data)
-from .._config import get_config, resolve_configured_device
 from .._validation import validate_params
 from .._base import drop_failed_rows, screen_column, strict_loading, warn_rows
 from .._parallel import run_shares
 from ..io import load_image
-from ._batch import Scratch, cache_chunk, iter_image_batches, n_items_per_chunk
+from ._batch import Scratch, cache_chunk, iter_image_batches
 
 __all__ = ["HOGFeatures", "hog"]
 
@@ -38,17 +37,17 @@ _TEMPS_PER_PIXEL = 12
 _CPU_BATCH = 64
 
 
-# --------------------------------------------------------------------------- validation
+# --------------------------------------------------------------------------- parameter values
 
-def _pair(value, name):
+def _pair(value):
+    """``(rows, cols)`` of a value that its ``PairInterval`` constraint accepted (one int or two).
+
+    The values are checked where they enter: by :func:`hog`'s ``validate_params``
+    and by :class:`HOGFeatures`'s ``_parameter_constraints``.
+    """
     if isinstance(value, Integral):
-        value = (value, value)
-    try:
-        a, b = value
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a pair of positive integers; got {value!r}") from None
-    if not all(isinstance(v, Integral) and not isinstance(v, bool) and v >= 1 for v in (a, b)):
-        raise ValueError(f"{name} must be a pair of positive integers; got {value!r}")
+        return int(value), int(value)
+    a, b = value
     return int(a), int(b)
 
 
@@ -63,8 +62,8 @@ def _float_dtype(dtype):
 def hog_length(image_shape, orientations=9, pixels_per_cell=(8, 8), cells_per_block=(2, 2)):
     """Number of HOG features of an ``(H, W)`` image (0 if it holds no full block)."""
     h, w = image_shape[:2]
-    ch, cw = _pair(pixels_per_cell, "pixels_per_cell")
-    br, bc = _pair(cells_per_block, "cells_per_block")
+    ch, cw = _pair(pixels_per_cell)
+    br, bc = _pair(cells_per_block)
     nbr, nbc = h // ch - br + 1, w // cw - bc + 1
     if nbr <= 0 or nbc <= 0:
         return 0
@@ -487,8 +486,8 @@ def hog(images, orientations=9, pixels_per_cell=(8, 8), cells_per_block=(2, 2),
     Returns
     -------
     features : array of shape (N, n_features) or (N, nbr, nbc, b_row, b_col, orientations)
-        In the computation's float dtype, in the input's namespace (a NumPy batch
-        gives NumPy features even when computed on the GPU).
+        In the computation's float dtype, in the namespace of ``images`` (NumPy
+        for NumPy or list input, CuPy for CuPy, wherever computed).
         ``n_features = n_blocks_row * n_blocks_col * cells_per_block[0] *
         cells_per_block[1] * orientations``.
     hog_images : array of shape (N, H, W), only with ``visualize=True``
@@ -496,7 +495,8 @@ def hog(images, orientations=9, pixels_per_cell=(8, 8), cells_per_block=(2, 2),
         in every cell, for every orientation bin, a line through the cell
         centre along the edge direction of the bin's middle angle, of
         half-length ``min(pixels_per_cell) // 2 - 1``, whose pixels add the
-        cell's (unnormalised) histogram value for that bin.
+        cell's (unnormalised) histogram value for that bin. In the namespace
+        of ``images``.
 
     Raises
     ------
@@ -579,14 +579,11 @@ def _hog(images, *, orientations, pixels_per_cell, cells_per_block, block_norm,
     to write them to (and return), for a NumPy batch with ``feature_vector``.
     """
     orientations = int(orientations)
-    cell = _pair(pixels_per_cell, "pixels_per_cell")
-    block = _pair(cells_per_block, "cells_per_block")
+    cell = _pair(pixels_per_cell)
+    block = _pair(cells_per_block)
 
-    in_xp = get_namespace(images)
-    if device in (None, "auto") and not is_numpy_namespace(in_xp):
-        xp = in_xp
-    else:
-        xp = namespace_for(resolve_configured_device(device))
+    where = dispatch(images, device=device)
+    xp, in_xp = where
     if not hasattr(images, "shape"):
         images = np.asarray(images)
 
@@ -628,7 +625,7 @@ def _hog(images, *, orientations, pixels_per_cell, cells_per_block, block_norm,
         out = xp.empty((n, n_features), dtype=dtype)
     pictures = xp.empty((n, h, w), dtype=dtype) if visualize else None
     per_image = h * w * (images.shape[3] if color else 1) * dtype.itemsize * _TEMPS_PER_PIXEL
-    step = n_items_per_chunk(per_image, get_config()["working_memory"])
+    step = chunk_n_rows(per_image)
     if is_numpy_namespace(xp):
         # cache blocking: on the CPU each pass over a chunk stays in the core's cache
         step = cache_chunk(h * w * (images.shape[3] if color else 1) * dtype.itemsize,
@@ -639,7 +636,7 @@ def _hog(images, *, orientations, pixels_per_cell, cells_per_block, block_norm,
         scratch = Scratch() if cpu else None
         for start, stop in share:
             part = images[start:stop]
-            chunk = (to_numpy(part) if cpu else xp.asarray(part)).astype(dtype, copy=False)
+            chunk = where.put(part).astype(dtype, copy=False)
             if transform_sqrt:
                 negative = to_numpy(xp.any((chunk < 0).reshape(len(chunk), -1), axis=1))
                 if negative.any():
@@ -667,15 +664,10 @@ def _hog(images, *, orientations, pixels_per_cell, cells_per_block, block_norm,
     if not feature_vector:
         nbr, nbc = h // cell[0] - block[0] + 1, w // cell[1] - block[1] + 1
         out = out.reshape(n, nbr, nbc, block[0], block[1], orientations)
-    results = [out] if pictures is None else [out, pictures]
-    if is_numpy_namespace(in_xp) and not is_numpy_namespace(xp):
-        results = [to_numpy(r) for r in results]
-        if given is not None:
-            given[...] = results[0]
-            results[0] = given
-    elif not is_numpy_namespace(in_xp) and is_numpy_namespace(xp):
-        # a CuPy batch computed on the CPU goes back to the GPU
-        results = [in_xp.asarray(r) for r in results]
+    results = [where.output(r) for r in ([out] if pictures is None else [out, pictures])]
+    if given is not None and results[0] is not given:  # computed on the GPU
+        given[...] = results[0]
+        results[0] = given
     return results[0] if pictures is None else tuple(results)
 
 
@@ -694,14 +686,14 @@ def _prepare_transform(estimator):
     import cv2  # noqa: F401, PLC0415
 
     try:
-        device = resolve_device(resolve_configured_device(estimator.device))
+        where = dispatch(device=estimator.device)
     except RuntimeError:
         # a model saved with device='cuda' loaded on a host without CuPy: it runs once
         # its device follows this host's (config_context, --device); no warm-up here
         return
-    if device != "cpu":
+    if not where.on_cpu:
         return  # (on a GPU, CuPy compiles its kernels on their first use)
-    rows, cols = _pair(estimator.image_size, "image_size")
+    rows, cols = _pair(estimator.image_size)
     shape = (rows, cols, 3) if estimator.color else (rows, cols)
     n = cache_chunk(math.prod(shape) * 4)
     _hog(np.zeros((n,) + shape, dtype=np.float32), orientations=estimator.orientations,
@@ -847,7 +839,7 @@ class HOGFeatures(TransformerMixin, BaseEstimator):
         from .._base import as_column  # noqa: PLC0415
 
         as_column(X)  # a clear error for a non-column input, without decoding anything
-        size = _pair(self.image_size, "image_size")
+        size = _pair(self.image_size)
         self.n_features_out_ = hog_length(size, self.orientations, self.pixels_per_cell,
                                           self.cells_per_block)
         _prepare_transform(self)
@@ -871,9 +863,9 @@ class HOGFeatures(TransformerMixin, BaseEstimator):
                 self.__dict__.pop(name, None)
 
     def _check_geometry(self):
-        rows, cols = _pair(self.image_size, "image_size")
-        cell = _pair(self.pixels_per_cell, "pixels_per_cell")
-        block = _pair(self.cells_per_block, "cells_per_block")
+        rows, cols = _pair(self.image_size)
+        cell = _pair(self.pixels_per_cell)
+        block = _pair(self.cells_per_block)
         if rows // cell[0] < block[0] or cols // cell[1] < block[1]:
             raise ValueError(
                 f"image_size={tuple(self.image_size)} holds no block of cells_per_block="
@@ -907,15 +899,15 @@ class HOGFeatures(TransformerMixin, BaseEstimator):
         from .._base import progress_bar  # noqa: PLC0415
         from ._batch import fit_to_size, n_rows  # noqa: PLC0415
 
-        size = _pair(self.image_size, "image_size")
+        size = _pair(self.image_size)
         channels = 3 if self.color else 1
         n = n_rows(X)
         out = np.zeros((n, self.n_features_out_), dtype=np.float32)
         # decoded images, their resized copies and HOG temporaries per item
         per_item = size[0] * size[1] * channels * 4 * (_TEMPS_PER_PIXEL + 4)
-        batch = n_items_per_chunk(per_item)
-        device = resolve_configured_device(self.device)
-        if is_numpy_namespace(namespace_for(device)):
+        batch = chunk_n_rows(per_item)
+        where = dispatch(device=self.device)
+        if where.on_cpu:
             # the CPU kernel works in cache-sized chunks anyway: small batches keep the
             # decoded images of a batch in memory the process already has
             batch = min(batch, _CPU_BATCH)
@@ -939,7 +931,7 @@ class HOGFeatures(TransformerMixin, BaseEstimator):
             feats = _hog(
                 images, orientations=self.orientations, pixels_per_cell=self.pixels_per_cell,
                 cells_per_block=self.cells_per_block, block_norm=self.block_norm,
-                channel_axis=-1 if self.color else None, device=device,
+                channel_axis=-1 if self.color else None, device=where.device,
                 transform_sqrt=self.transform_sqrt,
                 out=out[start:start + ok.size] if whole else None)
             if not whole:
@@ -958,7 +950,7 @@ class HOGFeatures(TransformerMixin, BaseEstimator):
 
     def _item_loader(self):
         """``(loader, kwargs)`` that :meth:`transform` loads each item with."""
-        size = _pair(self.image_size, "image_size")
+        size = _pair(self.image_size)
         return load_image, {"mode": "rgb" if self.color else "gray", "max_side": 4 * max(size)}
 
     def _screen_rows(self, X):

@@ -55,9 +55,8 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from .._backend import asarray, get_namespace, is_numpy_namespace, namespace_for, to_numpy
+from .._backend import asarray, chunk_n_rows, device_of, dispatch, is_numpy_namespace, to_numpy
 from .._compat import DEVICE_CONSTRAINT, Interval, StrOptions, _fit_context, validate_data
-from .._config import get_config, resolve_configured_device
 from .._validation import validate_params
 
 __all__ = ["BoVWEncoder", "FisherEncoder", "VLADEncoder", "assign"]
@@ -66,13 +65,6 @@ _EPS = 1e-12
 
 
 # --------------------------------------------------------------------------- assignment
-
-def _chunk_rows(bytes_per_row, *, cap=None):
-    """Rows per chunk so that one chunk uses at most ``working_memory`` MiB."""
-    budget = get_config()["working_memory"] * 2 ** 20
-    rows = max(1, int(budget // max(1, bytes_per_row)))
-    return rows if cap is None else min(rows, cap)
-
 
 @validate_params(
     {
@@ -88,8 +80,8 @@ def assign(X, centers, *, device=None, return_distances=False):
 
     Distances are computed as ``‖x‖² − 2 x·cᵀ + ‖c‖²``, one GEMM per chunk of
     rows, in the array namespace of ``device``; a chunk's distance matrix uses at
-    most ``get_config()['working_memory']`` MiB, so memory stays bounded whatever
-    the number of rows.
+    most ``get_config()['working_memory']`` MiB (:func:`mmfuse._backend.chunk_n_rows`),
+    so memory stays bounded whatever the number of rows.
 
     Parameters
     ----------
@@ -108,8 +100,9 @@ def assign(X, centers, *, device=None, return_distances=False):
     Returns
     -------
     labels : array of int64, shape (n_samples,)
-        In the namespace of ``device``.
+        In the namespace of ``X`` (NumPy for NumPy or sparse ``X``, CuPy for CuPy).
     distances : array of shape (n_samples,), only with ``return_distances``
+        In the namespace of ``X``.
 
     Raises
     ------
@@ -120,17 +113,17 @@ def assign(X, centers, *, device=None, return_distances=False):
     import scipy.sparse as sp  # noqa: PLC0415
 
     sparse = sp.issparse(X)
-    xp = _namespace(X, device)
-    on = "cuda" if not is_numpy_namespace(xp) else "cpu"
+    where = dispatch(X, device=device)
+    xp = where.xp
     if sparse:
         X = sp.csr_matrix(X)
         dtype = xp.float32 if X.dtype == np.float32 else xp.float64
         X = X.astype(dtype, copy=False)
     else:
-        X = asarray(X, on)
+        X = where.put(X)
         dtype = xp.float32 if X.dtype == xp.float32 else xp.float64
         X = X.astype(dtype, copy=False)
-    C = asarray(centers, on).astype(dtype)
+    C = where.put(centers).astype(dtype)
     if X.ndim != 2 or C.ndim != 2 or X.shape[1] != C.shape[1]:
         raise ValueError(f"X {tuple(X.shape)} and centers {tuple(C.shape)} must be 2-D "
                          "with the same number of columns")
@@ -143,8 +136,8 @@ def assign(X, centers, *, device=None, return_distances=False):
     itemsize = 4 if dtype == xp.float32 else 8
     # ~1,000 rows per core keep the distance block near the cache on the CPU; the GPU
     # prefers the largest chunk the memory budget allows
-    cap = 1024 if is_numpy_namespace(xp) else None
-    step = min(max(n, 1), _chunk_rows((k + X.shape[1] + 1) * itemsize, cap=cap))
+    cap = min(max(n, 1), 1024) if where.on_cpu else max(n, 1)
+    step = chunk_n_rows((k + X.shape[1] + 1) * itemsize, max_n_rows=cap)
 
     def run(bounds):
         start, stop = bounds
@@ -184,17 +177,8 @@ def assign(X, centers, *, device=None, return_distances=False):
         for bounds in chunks:
             run(bounds)
     if return_distances:
-        return labels, dists
-    return labels
-
-
-def _namespace(X, device):
-    if device is None:
-        xp = get_namespace(X)
-        if is_numpy_namespace(xp):
-            xp = namespace_for(resolve_configured_device(None))
-        return xp
-    return namespace_for(device)
+        return where.output(labels), where.output(dists)
+    return where.output(labels)
 
 
 # --------------------------------------------------------------------------- input
@@ -363,14 +347,13 @@ class _CodebookEncoder(TransformerMixin, BaseEstimator):
         NumPy blocks, each normalised as the encoder prescribes.
         """
         if xp is None:
-            xp = namespace_for(resolve_configured_device(self.device))
-        dev = "cpu" if is_numpy_namespace(xp) else "cuda"
+            xp = dispatch(device=self.device).xp
         d = self.n_descriptor_dims_
         k = getattr(self, self._n_name)
         out = np.zeros((len(sets), n_regions, self._block_size()), dtype=np.float32)
         order = np.argsort([len(s) for s in sets], kind="stable")
         per_desc = 8 * (n_regions * k * 2 + d * 3 + k * 2)
-        budget = get_config()["working_memory"] * 2 ** 20
+        budget = chunk_n_rows(per_desc)  # descriptors (padding included) per batch
         pos = 0
         while pos < len(order):
             n_max = max(1, len(sets[order[min(pos, len(order) - 1)]]))
@@ -378,7 +361,7 @@ class _CodebookEncoder(TransformerMixin, BaseEstimator):
             end = pos + 1
             while end < len(order):
                 n_next = max(1, len(sets[order[end]]))
-                if (end - pos + 1) * n_next * per_desc > budget:
+                if (end - pos + 1) * n_next > budget:
                     break
                 n_max = n_next
                 end += 1
@@ -392,8 +375,8 @@ class _CodebookEncoder(TransformerMixin, BaseEstimator):
                 if len(s):
                     D[b, :len(s)] = s
                     M[b, :len(s)] = 1.0 if memberships is None else memberships[i]
-            Dx = asarray(D, dev)
-            Mx = asarray(M, dev)
+            Dx = asarray(D, xp)
+            Mx = asarray(M, xp)
             blocks = self._encode_padded(Dx, Mx, xp)
             out[idx] = to_numpy(blocks).astype(np.float32)
             pos = end
@@ -417,7 +400,7 @@ class _CodebookEncoder(TransformerMixin, BaseEstimator):
         return self._finalize(S0, S1, S2, counts, xp)
 
     def _hard_responsibilities(self, D, centers, xp):
-        labels = assign(D, centers, device="cpu" if is_numpy_namespace(xp) else "cuda")
+        labels = assign(D, centers, device=device_of(xp))
         gamma = xp.zeros((D.shape[0], centers.shape[0]), dtype=D.dtype)
         gamma[xp.arange(D.shape[0]), labels] = 1.0
         return gamma
@@ -626,7 +609,7 @@ class BoVWEncoder(_CodebookEncoder):
         return self.n_words
 
     def _responsibilities(self, D, xp):
-        C = asarray(self.cluster_centers_, "cpu" if is_numpy_namespace(xp) else "cuda")
+        C = asarray(self.cluster_centers_, xp)
         if self.assignment == "hard":
             return self._hard_responsibilities(D, C, xp)
         d2 = (D * D).sum(axis=1)[:, None] - 2 * D @ C.T + (C * C).sum(axis=1)[None, :]
@@ -711,11 +694,11 @@ class VLADEncoder(_CodebookEncoder):
         return self.n_words * self.n_descriptor_dims_
 
     def _responsibilities(self, D, xp):
-        C = asarray(self.cluster_centers_, "cpu" if is_numpy_namespace(xp) else "cuda")
+        C = asarray(self.cluster_centers_, xp)
         return self._hard_responsibilities(D, C, xp)
 
     def _finalize(self, S0, S1, S2, counts, xp):
-        C = asarray(self.cluster_centers_, "cpu" if is_numpy_namespace(xp) else "cuda")
+        C = asarray(self.cluster_centers_, xp)
         v = S1 - S0[..., None] * C  # (B, R, K, d)
         v = _signed_power(v, self.power, xp)
         if self.intra_norm:
@@ -797,9 +780,8 @@ class FisherEncoder(_CodebookEncoder):
         return 2 * self.n_components * self.n_descriptor_dims_
 
     def _params(self, xp):
-        dev = "cpu" if is_numpy_namespace(xp) else "cuda"
-        return (asarray(self.weights_, dev), asarray(self.means_, dev),
-                asarray(self.covariances_, dev))
+        return (asarray(self.weights_, xp), asarray(self.means_, xp),
+                asarray(self.covariances_, xp))
 
     def _responsibilities(self, D, xp):
         w, mu, var = self._params(xp)
@@ -814,8 +796,8 @@ class FisherEncoder(_CodebookEncoder):
     def component_posteriors(self, X):
         """Posteriors ``(n, n_components)`` of the mixture components for descriptor rows ``X``."""
         check_is_fitted(self, "means_")
-        xp = namespace_for(resolve_configured_device(self.device))
-        X = asarray(np.asarray(X, dtype=np.float64), "cpu" if is_numpy_namespace(xp) else "cuda")
+        xp = dispatch(device=self.device).xp
+        X = asarray(np.asarray(X, dtype=np.float64), xp)
         return to_numpy(self._responsibilities(X, xp))
 
     def _finalize(self, S0, S1, S2, counts, xp):

@@ -24,7 +24,7 @@ from .._compat import (DEVICE_CONSTRAINT, HasMethods, Interval, StrOptions, _fit
 from .._config import get_config, report_errors, resolve_configured_device
 from .._validation import validate_params
 from ..io import MMFuseInputError, load_column, load_image
-from ._dense_sift import dense_sift_batch, opencv_keypoint_size
+from ._dense_sift import dense_sift_batch, dense_sift_images, opencv_keypoint_size
 from .encoding import BoVWEncoder, FisherEncoder, VLADEncoder
 from .encoding import _check_levels
 
@@ -74,8 +74,9 @@ def dense_sift(images, step=8, patch_size=16, device=None, *, smooth=True):
     Returns
     -------
     descriptors : array of float32, shape (N, n_keypoints, 128)
-        In ``device``'s namespace; L2 norm 1 (0 for a patch without gradient);
-        OpenCV's layout (row bin, column bin, orientation).
+        In the namespace of ``images`` (NumPy for NumPy, CuPy for CuPy); L2
+        norm 1 (0 for a patch without gradient); OpenCV's layout (row bin,
+        column bin, orientation).
     positions : ndarray of int64, shape (n_keypoints, 2)
         ``(y, x)`` pixel centres of the grid, the same for every image.
 
@@ -98,25 +99,8 @@ def dense_sift(images, step=8, patch_size=16, device=None, *, smooth=True):
        keypoints. *IJCV*, 60(2), 91-110.
        https://doi.org/10.1023/B:VISI.0000029664.99615.94
     """
-    xp = namespace_for(resolve_configured_device(device))
-    arr = images
-    if to_numpy_dtype(arr) == np.uint8:
-        arr = asarray(arr, _dev(xp), dtype=np.float32) / np.float32(255)
-    else:
-        arr = asarray(arr, _dev(xp), dtype=np.float32)
-    if arr.ndim == 2:
-        arr = arr[None]
-    if arr.ndim != 3:
-        raise ValueError(f"images must be (N, H, W) or (H, W); got shape {tuple(arr.shape)}")
-    # chunks of images bounded by working_memory (~40 float32 temporaries per pixel)
-    n, h, w = arr.shape
-    chunk = max(1, (get_config()["working_memory"] * 2 ** 20) // (40 * 4 * h * w))
-    parts = []
-    for s in range(0, n, chunk):
-        D, _, pos = dense_sift_batch(arr[s:s + chunk], step=int(step),
-                                     patch_size=int(patch_size), xp=xp, smooth=smooth)
-        parts.append(D)
-    return (parts[0] if len(parts) == 1 else xp.concatenate(parts, axis=0)), pos
+    return dense_sift_images(images, step=step, patch_size=patch_size, device=device,
+                             smooth=smooth)
 
 
 def to_numpy_dtype(a):

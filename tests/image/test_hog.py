@@ -12,9 +12,9 @@ from sklearn.base import clone
 from sklearn.utils import estimator_checks as ec
 
 from mmfuse import collect_errors, config_context
-from mmfuse._backend import asarray, to_numpy
+from mmfuse._backend import asarray, chunk_n_rows, to_numpy
 from mmfuse.image import HOGFeatures, hog
-from mmfuse.image._batch import fit_to_size, n_items_per_chunk
+from mmfuse.image._batch import fit_to_size
 from mmfuse.image._hog import _hog, hog_length
 from mmfuse.io import MMFuseInputError, MMFuseInputWarning
 
@@ -146,7 +146,7 @@ def test_batch_equals_per_image_and_chunking_changes_nothing(gray_batch):
     single = np.concatenate([hog(im[None]) for im in gray_batch])
     np.testing.assert_allclose(whole, single, rtol=0, atol=1e-15)
     with config_context(working_memory=1):  # 1 MiB: chunks of a few images
-        assert n_items_per_chunk(67 * 93 * 8 * 12) < len(gray_batch) * 2
+        assert chunk_n_rows(67 * 93 * 8 * 12) < len(gray_batch) * 2
         chunked = hog(np.concatenate([gray_batch] * 4))
     np.testing.assert_allclose(chunked, np.concatenate([whole] * 4), rtol=0, atol=1e-15)
 
