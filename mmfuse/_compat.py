@@ -58,3 +58,26 @@ class PairInterval(Interval):
     def __str__(self):
         kind = "ints" if self.type is Integral else "numbers"
         return f"{super().__str__()}, or a pair (rows, cols) of such {kind}"
+
+
+def stack_method_name(name, estimator, method):
+    """scikit-learn's ``stack_method`` resolution of :class:`~sklearn.ensemble.StackingClassifier`.
+
+    ``method`` is a method name, a list of them tried in order, or ``'auto'``
+    (``predict_proba``, ``decision_function``, ``predict``); returns the name of
+    the first that ``estimator`` has, or raises ``ValueError`` naming ``name``.
+    """
+    from sklearn.ensemble._stacking import _BaseStacking  # noqa: PLC0415
+
+    return _BaseStacking._method_name(name, estimator, method)
+
+
+def clone_final_estimator(stacker, default):
+    """Set ``stacker.final_estimator_`` to a clone of its ``final_estimator`` or of ``default``.
+
+    scikit-learn's own defaulting and cloning of a stacking meta-model.
+    """
+    from sklearn.ensemble._stacking import _BaseStacking  # noqa: PLC0415
+
+    _BaseStacking._clone_final_estimator(stacker, default)
+    return stacker.final_estimator_

@@ -452,7 +452,7 @@ def _block_post(fuser, client, name, block, shapes, dim):
     import scipy.sparse as sp  # noqa: PLC0415
 
     width, dtype, sparse = shapes[0][1], shapes[0][2], shapes[0][3]
-    row_wise = (fuser.block_norm != "standard" and (dim is None or dim == width)
+    row_wise = (fuser.block_norm in ("l2", None) and (dim is None or dim == width)
                 and fuser.missing != "mean")
     if not row_wise:  # a scaler, a projection or a mean: one worker, on the whole block
         return client.submit(_fit_post, fuser, name, dim, *block,

@@ -1,4 +1,4 @@
-from .early import MAX_TENSOR_FEATURES, FeatureFusion
+from .early import MAX_TENSOR_FEATURES, STRATEGIES, FeatureFusion, fuse_blocks
 from .kernel import KernelFusionClassifier
 from .late import RULES, LateFusionClassifier, combine
 
@@ -8,5 +8,7 @@ __all__ = [
     "LateFusionClassifier",
     "MAX_TENSOR_FEATURES",
     "RULES",
+    "STRATEGIES",
     "combine",
+    "fuse_blocks",
 ]

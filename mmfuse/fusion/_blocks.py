@@ -12,15 +12,21 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
-from sklearn.utils.metaestimators import _BaseComposition
 import scipy.sparse as sp
-from sklearn.utils import _safe_indexing
-from sklearn.utils.validation import check_array
+from sklearn.utils import Bunch, _safe_indexing
+from sklearn.utils._tags import get_tags
+from sklearn.utils.metaestimators import _BaseComposition
+from sklearn.utils.validation import check_array, check_is_fitted
+
+from .._compat import validate_data
+from .._schema import input_schema
 
 from ..io import MMFuseInputError, is_missing
 
 __all__ = [
+    "BlockComposition",
     "BlockPost",
+    "block_post",
     "block_screener",
     "check_fusion_input",
     "check_targets",
@@ -184,32 +190,58 @@ def scatter_rows(Zp, present, fill):
     return np.concatenate([Zp, F], axis=0)[order]
 
 
-def validate_entries(entries, *, kind, allow_strings=("drop", "passthrough")):
-    """Check a list of ``(name, estimator, column)`` triples; return the names.
+def validate_entries(entries, *, kind, fields=None, allow_strings=("drop", "passthrough")):
+    """Check a list of entries such as ``(name, estimator, column)``; return the names.
 
-    Errors name the offending entry and what is expected.
+    Parameters
+    ----------
+    entries : list of tuple
+    kind : str
+        The parameter holding them (``'transformers'``), for messages.
+    fields : tuple of str, default=None
+        What each entry holds, for messages; None means ``('name', <kind
+        without its s>, 'column')``. Its length is the length of an entry.
+    allow_strings : tuple of str
+        The strings allowed in place of the estimator.
+
+    Raises
+    ------
+    ValueError
+        Not a non-empty list, an entry of another length, a name that is not
+        a str, a string that is not allowed.
+    TypeError
+        A class given where an instance is expected.
     """
+    fields = ("name", kind[:-1], "column") if fields is None else tuple(fields)
+    shape = f"({', '.join(fields)})"
     if not isinstance(entries, (list, tuple)) or not entries:
-        raise ValueError(f"{kind} must be a non-empty list of (name, {kind[:-1]}, column) "
-                         f"tuples; got {entries!r}")
+        raise ValueError(f"{kind} must be a non-empty list of {shape} tuples; got {entries!r}")
     names = []
     for i, entry in enumerate(entries):
-        if not isinstance(entry, tuple) or len(entry) != 3:
-            raise ValueError(f"{kind}[{i}] must be a (name, {kind[:-1]}, column) tuple; "
-                             f"got {entry!r}")
-        name, est, _ = entry
+        if not isinstance(entry, tuple) or len(entry) != len(fields):
+            raise ValueError(f"{kind}[{i}] must be a {shape} tuple; got {entry!r}")
+        name, est = entry[:2]
         if not isinstance(name, str):
             raise ValueError(f"{kind}[{i}]: the name must be a str; got {name!r}")
         if isinstance(est, str):
             if est not in allow_strings:
-                raise ValueError(f"{kind}[{i}] ({name!r}): {est!r} is not an estimator"
-                                 + (f"; the only strings allowed are {allow_strings}"
-                                    if allow_strings else ""))
+                raise ValueError(f"{kind}[{i}] ({name!r}): {est!r} is not a{_an(fields[1])} "
+                                 f"{fields[1]}" + (f"; the only strings allowed are "
+                                                   f"{_quoted(allow_strings)}"
+                                                   if allow_strings else ""))
         elif isinstance(est, type):
             raise TypeError(f"{kind}[{i}] ({name!r}): expected an instance "
                             f"({est.__name__}()), got the class {est.__name__}")
         names.append(name)
     return names
+
+
+def _an(word):
+    return "n" if word[:1] in "aeiou" else ""
+
+
+def _quoted(strings):
+    return " and ".join(repr(s) for s in strings)
 
 
 # ------------------------------------------------------------------ cache keys
@@ -268,88 +300,150 @@ def fingerprint(obj) -> str:
 
 # ------------------------------------------------------------------ per-block post-processing
 
-class BlockPost:
-    """Fitted normaliser + projector for one block (internal; not an estimator).
+def unit_total_variance(Z):
+    """A standardised block divided by ``sqrt(n_features)``: unit total variance, any width."""
+    return Z * (1.0 / np.sqrt(Z.shape[1]))
 
-    1. ``norm='l2'``: every row scaled to unit Euclidean norm (all-zero rows stay
-       zero); ``'standard'``: every feature centred (dense only) and scaled to
-       unit variance, then the whole block divided by ``sqrt(n_features)`` so
-       the block has unit *total* variance whatever its width (block scaling of
-       multiblock analysis); ``None``: unchanged.
-    2. ``dim``: when set and different from the block width, a projection to
-       ``dim`` components fitted on the block: PCA for dense blocks, truncated
-       SVD for sparse ones (both with ``random_state=0``, so deterministic).
-       ``dense=True`` turns a sparse result dense (element-wise strategies).
+
+def densify(Z):
+    """A sparse block as a dense array (element-wise strategies need dense blocks)."""
+    return Z.toarray() if sp.issparse(Z) else Z
+
+
+def block_post(name, Z, *, norm, dim=None, dense=False):
+    """The unfitted :class:`~sklearn.pipeline.Pipeline` that post-processes one block.
+
+    Its steps, all scikit-learn estimators, are always named ``norm``,
+    ``scale``, ``project`` and ``dense`` (``'passthrough'`` where unused):
+
+    1. ``norm='l2'``: ``norm`` is :class:`~sklearn.preprocessing.Normalizer`,
+       every row scaled to unit Euclidean norm (all-zero rows stay zero);
+       ``'standard'``: :class:`~sklearn.preprocessing.StandardScaler` (centring
+       dense blocks only), then ``scale`` divides the block by
+       ``sqrt(n_features)`` (:func:`unit_total_variance`), so the block has unit
+       *total* variance whatever its width (block scaling of multiblock
+       analysis); ``None``: the identity
+       :class:`~sklearn.preprocessing.FunctionTransformer`; a transformer: a
+       clone of it.
+    2. ``dim``: when set and different from the block width, ``project`` is a
+       projection to ``dim`` components: :class:`~sklearn.decomposition.PCA`
+       for dense blocks, :class:`~sklearn.decomposition.TruncatedSVD` for
+       sparse ones (both with ``random_state=0``, so deterministic).
+    3. ``dense=True``: ``dense`` turns a sparse result dense (element-wise
+       strategies).
+
+    The pipeline's output is never wrapped in a DataFrame (``set_output`` is
+    ``'default'`` whatever the global configuration).
+
+    Parameters
+    ----------
+    name : str
+        The block's name, for messages.
+    Z : {ndarray, sparse matrix} of shape (n_rows, n_features)
+        The block's features on its present training rows (only its shape and
+        sparsity are read).
+    norm : {'l2', 'standard'}, transformer or None
+        A transformer is cloned as the ``norm`` step.
+    dim : int, default=None
+    dense : bool, default=False
+
+    Returns
+    -------
+    post : Pipeline
+
+    Raises
+    ------
+    ValueError
+        ``dim`` is larger than the block's width, than its number of rows
+        (PCA), or not smaller than the width of a sparse block (truncated SVD).
+    """
+    from sklearn.pipeline import Pipeline  # noqa: PLC0415
+    from sklearn.preprocessing import (  # noqa: PLC0415
+        FunctionTransformer,
+        Normalizer,
+        StandardScaler,
+    )
+
+    scale = "passthrough"
+    if norm == "l2":
+        first = Normalizer(norm="l2")
+    elif norm == "standard":
+        first = StandardScaler(with_mean=not sp.issparse(Z))
+        scale = FunctionTransformer(unit_total_variance, accept_sparse=True,
+                                    feature_names_out="one-to-one")
+    elif norm is None:
+        first = FunctionTransformer(accept_sparse=True, feature_names_out="one-to-one")
+    else:
+        from sklearn.base import clone  # noqa: PLC0415
+
+        first = clone(norm)
+    project = "passthrough"
+    if dim is not None and dim != Z.shape[1]:
+        project = _projector(name, Z, dim)
+    last = (FunctionTransformer(densify, accept_sparse=True, feature_names_out="one-to-one")
+            if dense else "passthrough")
+    steps = [("norm", first), ("scale", scale), ("project", project), ("dense", last)]
+    return Pipeline(steps).set_output(transform="default")
+
+
+def _projector(name, Z, dim):
+    n, d = Z.shape
+    if dim > d:
+        raise ValueError(
+            f"block {name!r} has {d} features, fewer than common_dim={dim}; "
+            f"a projection cannot add dimensions: lower common_dim to at most {d}")
+    if sp.issparse(Z):
+        from sklearn.decomposition import TruncatedSVD  # noqa: PLC0415
+
+        if dim >= d:
+            raise ValueError(f"sparse block {name!r} has {d} features; truncated SVD "
+                             f"needs common_dim < {d}")
+        return TruncatedSVD(n_components=dim, random_state=0)
+    from sklearn.decomposition import PCA  # noqa: PLC0415
+
+    if dim > n:
+        raise ValueError(
+            f"block {name!r}: PCA to common_dim={dim} needs at least that many "
+            f"rows with the modality present; got {n}. Lower common_dim or fit on more rows")
+    return PCA(n_components=dim, random_state=0)
+
+
+class BlockPost:
+    """The per-block post-processing as model files written by earlier mmfuse versions hold it.
+
+    Never built by mmfuse now; it exists so those files unpickle.
+    :class:`~mmfuse.fusion.FeatureFusion` turns each one into the equivalent
+    fitted :class:`~sklearn.pipeline.Pipeline` of :func:`block_post` when it
+    is loaded (:meth:`as_pipeline`), so the model transforms as before.
     """
 
-    def __init__(self, name, norm, dim=None, *, dense=False):
-        self.name = name
-        self.norm = norm
-        self.dim = dim
-        self.dense = dense
+    def as_pipeline(self):
+        """The fitted Pipeline that post-processes a block as this object did."""
+        from sklearn.pipeline import Pipeline  # noqa: PLC0415
+        from sklearn.preprocessing import FunctionTransformer, Normalizer  # noqa: PLC0415
 
-    def fit_transform(self, Z):
-        self.n_in_ = Z.shape[1]
-        self.scaler_ = None
-        if self.norm == "standard":
-            from sklearn.preprocessing import StandardScaler  # noqa: PLC0415
-
-            self.scaler_ = StandardScaler(with_mean=not sp.issparse(Z)).fit(Z)
-        Z = self._normalise(Z)
-        self.projector_ = None
-        if self.dim is not None and self.dim != Z.shape[1]:
-            self.projector_ = self._make_projector(Z)
-            Z = self.projector_.fit_transform(Z)
-        return self._finish(Z)
-
-    def transform(self, Z):
-        if Z.shape[1] != self.n_in_:
-            raise ValueError(f"block {self.name!r} produced {Z.shape[1]} features at "
-                             f"transform time but {self.n_in_} when fitted")
-        Z = self._normalise(Z)
-        if self.projector_ is not None:
-            Z = self.projector_.transform(Z)
-        return self._finish(Z)
-
-    @property
-    def n_out(self):
-        return self.n_in_ if self.projector_ is None else self.dim
-
-    def _normalise(self, Z):
+        probe = np.zeros((1, self.n_in_))
+        scale = "passthrough"
         if self.norm == "l2":
-            from sklearn.preprocessing import normalize  # noqa: PLC0415
+            first = Normalizer(norm="l2").fit(probe)
+        elif self.norm == "standard":
+            first = self.scaler_
+            scale = FunctionTransformer(unit_total_variance, accept_sparse=True,
+                                        feature_names_out="one-to-one").fit(probe)
+        else:
+            first = FunctionTransformer(accept_sparse=True,
+                                        feature_names_out="one-to-one").fit(probe)
+        project = "passthrough" if self.projector_ is None else self.projector_
+        width = self.n_in_ if self.projector_ is None else self.dim
+        last = (FunctionTransformer(densify, accept_sparse=True, feature_names_out="one-to-one")
+                .fit(np.zeros((1, width))) if self.dense else "passthrough")
+        steps = [("norm", first), ("scale", scale), ("project", project), ("dense", last)]
+        return Pipeline(steps).set_output(transform="default")
 
-            return normalize(Z, norm="l2", copy=True)
-        if self.norm == "standard":
-            Z = self.scaler_.transform(Z)
-            return Z * (1.0 / np.sqrt(Z.shape[1]))
-        return Z
 
-    def _make_projector(self, Z):
-        n, d = Z.shape
-        if self.dim > d:
-            raise ValueError(
-                f"block {self.name!r} has {d} features, fewer than common_dim={self.dim}; "
-                f"a projection cannot add dimensions: lower common_dim to at most {d}")
-        if sp.issparse(Z):
-            from sklearn.decomposition import TruncatedSVD  # noqa: PLC0415
-
-            if self.dim >= d:
-                raise ValueError(f"sparse block {self.name!r} has {d} features; truncated SVD "
-                                 f"needs common_dim < {d}")
-            return TruncatedSVD(n_components=self.dim, random_state=0)
-        from sklearn.decomposition import PCA  # noqa: PLC0415
-
-        if self.dim > n:
-            raise ValueError(
-                f"block {self.name!r}: PCA to common_dim={self.dim} needs at least that many "
-                f"rows with the modality present; got {n}. Lower common_dim or fit on more rows")
-        return PCA(n_components=self.dim, random_state=0)
-
-    def _finish(self, Z):
-        if self.dense and sp.issparse(Z):
-            Z = Z.toarray()
-        return Z
+def is_projected(post):
+    """Whether a block's post-processing :class:`~sklearn.pipeline.Pipeline` projects it."""
+    return not isinstance(post.named_steps["project"], str)
 
 
 def as_weight_vector(weights, names, *, param="weights"):
@@ -603,41 +697,193 @@ def is_scalar_column(column) -> bool:
     return isinstance(column, (str, numbers.Integral))
 
 
-# ------------------------------------------------------------------ nested parameters
+# ------------------------------------------------------------------ the composition base
 
-class TripleComposition(_BaseComposition):
-    """``get_params``/``set_params`` over a list of ``(name, estimator, column)`` triples.
+class BlockComposition(_BaseComposition):
+    """The base of the fusers: a list of ``(name, estimator, column[, ...])`` blocks.
 
-    Subclasses name the attribute holding the triples in ``_parts`` (e.g.
-    ``'transformers'``); :class:`~sklearn.utils.metaestimators._BaseComposition`
-    then sees ``(name, estimator)`` pairs, so nested keys (``image__n_words``)
-    and whole replacements (``image=...``) work in ``GridSearchCV``.
+    Modelled on :class:`~sklearn.compose.ColumnTransformer`, and on the same
+    scikit-learn mechanism, :class:`~sklearn.utils.metaestimators._BaseComposition`:
+
+    - the ``_transformers`` property gives ``_BaseComposition`` the
+      ``(name, estimator)`` pairs of the entries held in the attribute named by
+      ``_parts`` (``'transformers'``, ``'estimators'``, ``'kernels'``), and
+      writes replaced estimators back into the full entries, so nested keys
+      (``image__n_words``) and whole replacements (``image=...``) behave in
+      ``get_params``/``set_params``/``clone``/``GridSearchCV`` exactly as in
+      ``ColumnTransformer``;
+    - :meth:`_iter` yields the entries, unfitted or fitted, with ``'drop'``
+      skipped, as ``ColumnTransformer._iter`` does;
+    - the row contract (:meth:`_row_contract`, :meth:`_screen_rows`), input
+      checks (:meth:`_check_X`) and the tags of the parts
+      (:meth:`_parts_tags`) are written once here for every fuser.
+
+    A subclass sets ``_parts``, ``_extra_fields`` (what an entry holds after
+    its column, e.g. ``('kernel',)``), ``_fitted_attr`` (the attribute that
+    marks it fitted) and ``_kind`` (what a block is called in messages), and
+    implements :meth:`_fitted_entries`, :meth:`_contract_hint` and
+    :meth:`_contract_weights`.
     """
 
     _parts = "transformers"
+    _extra_fields = ()
+    _fitted_attr = "transformers_"
+    _kind = "block"
 
     @property
-    def _pairs(self):
-        parts = getattr(self, self._parts)
-        try:
-            return [(name, est) for name, est, _ in parts]
-        except (TypeError, ValueError):
-            return parts
+    def _transformers(self):
+        """The ``(name, estimator)`` pairs, for ``_BaseComposition._get_params``.
 
-    @_pairs.setter
-    def _pairs(self, value):
-        parts = getattr(self, self._parts)
+        To iterate over the blocks use :meth:`_iter`.
+        """
+        entries = getattr(self, self._parts)
         try:
-            setattr(self, self._parts, [(name, est, col) for ((name, est), (_, _, col))
-                                        in zip(value, parts)])
+            if all(len(entry) == 3 + len(self._extra_fields) for entry in entries):
+                return [(entry[0], entry[1]) for entry in entries]
+        except TypeError:
+            pass
+        return entries
+
+    @_transformers.setter
+    def _transformers(self, value):
+        entries = getattr(self, self._parts)
+        try:
+            setattr(self, self._parts, [(name, est, *rest) for ((name, est), (_, _, *rest))
+                                        in zip(value, entries)])
         except (TypeError, ValueError):
             setattr(self, self._parts, value)
 
     def get_params(self, deep=True):
-        """Parameters, with each part's own as ``name__param`` when ``deep``."""
-        return self._get_params("_pairs", deep=deep)
+        """Get parameters of this estimator and, with ``deep``, of each block's estimator.
+
+        Parameters
+        ----------
+        deep : bool, default=True
+            Also return each block's estimator (``name``) and its parameters
+            (``name__param``).
+
+        Returns
+        -------
+        params : dict
+        """
+        return self._get_params("_transformers", deep=deep)
 
     def set_params(self, **params):
-        """Set parameters, including a whole part (``name=...``) or ``name__param``."""
-        self._set_params("_pairs", **params)
+        """Set parameters, a whole block estimator (``name=...``) or its own (``name__param``).
+
+        Parameters
+        ----------
+        **params : keyword arguments
+
+        Returns
+        -------
+        self : estimator instance
+        """
+        self._set_params("_transformers", **params)
         return self
+
+    def _iter(self, *, fitted=False, skip_drop=True):
+        """Yield the block entries ``(name, estimator, column, ...)``.
+
+        ``fitted=False``: the entries as given (``'drop'`` skipped when
+        ``skip_drop``); ``fitted=True``: the fitted estimators with the columns
+        resolved at fit time (:meth:`_fitted_entries`).
+        """
+        entries = self._fitted_entries() if fitted else getattr(self, self._parts)
+        for entry in entries:
+            if skip_drop and isinstance(entry[1], str) and entry[1] == "drop":
+                continue
+            yield entry
+
+    def _fitted_entries(self):
+        raise NotImplementedError
+
+    def _contract_hint(self):
+        raise NotImplementedError
+
+    def _contract_weights(self, *, fitting):
+        raise NotImplementedError
+
+    def _check_entries(self, *, what, allow_strings=("drop", "passthrough")):
+        """Validate the entries and their names; return the names (``'drop'`` included)."""
+        names = validate_entries(getattr(self, self._parts), kind=self._parts,
+                                 fields=("name", what, "column", *self._extra_fields),
+                                 allow_strings=allow_strings)
+        self._validate_names(names)
+        return names
+
+    def _fit_columns(self, X, entries):
+        """Set ``columns_`` and ``input_schema_`` for a fit on ``X``; return ``columns_``.
+
+        Each entry's column is resolved once, a callable called on ``X`` (as
+        ColumnTransformer does at fit); the input schema (each raw column's
+        kind, dtype and block) is :func:`mmfuse._schema.input_schema`.
+        """
+        self.columns_ = [entry[2](X) if callable(entry[2]) else entry[2] for entry in entries]
+        self.input_schema_ = input_schema(X, entries, self.columns_)
+        return self.columns_
+
+    def _check_X(self, X, *, reset):
+        """``X`` checked as a fuser's input; at prediction time, its fitted columns picked."""
+        X = check_fusion_input(X)
+        if not reset:
+            X = select_fitted_columns(self, X)
+        validate_data(self, X, reset=reset, skip_check_array=True)
+        return X
+
+    def _row_contract(self, X, entries, *, fitting):
+        """Each block's raw input with its present rows, and the arguments of the row checks.
+
+        ``entries`` are ``(name, estimator, resolved column, ...)``.
+        """
+        inputs = [(Xb, ~missing_rows(Xb)) for Xb in (select_column(X, e[2]) for e in entries)]
+        contract = dict(
+            names=[e[0] for e in entries], labels=row_labels(X),
+            screeners=[None if isinstance(e[1], str) else block_screener(e[1])
+                       for e in entries],
+            missing_is_error=self.missing == "error", hint=self._contract_hint(),
+            weights=self._contract_weights(fitting=fitting))
+        return inputs, contract
+
+    def _block_inputs(self, X, entries, *, fitting):
+        """Each block's raw input and present rows, after the batch's error rows left it.
+
+        Error rows (no modality present; a missing modality under
+        ``missing='error'``; under ``on_error='skip'`` an item its block cannot
+        load) raise, or are reported and removed (:func:`screen_rows`).
+        Returns ``(inputs, keep)``, ``keep`` the boolean mask of the rows left.
+        """
+        return screened_inputs(*self._row_contract(X, entries, fitting=fitting),
+                               fitting=fitting, kind=self._kind)
+
+    def _screen_rows(self, X):
+        """``(bad, errors)``: the rows of ``X`` that prediction would skip or raise on.
+
+        Loads every present item with its block's loader (nothing is extracted).
+        """
+        check_is_fitted(self, self._fitted_attr)
+        X = select_fitted_columns(self, check_fusion_input(X))
+        inputs, contract = self._row_contract(X, list(self._iter(fitted=True)),
+                                              fitting=False)
+        return error_rows(inputs, **contract)
+
+    def _named_fitted(self):
+        """The fitted block estimators by name."""
+        check_is_fitted(self, self._fitted_attr)
+        return Bunch(**{e[0]: e[1] for e in self._iter(fitted=True)})
+
+    def _parts_tags(self, tags, *, allow_nan=None):
+        """``tags`` with the input tags the block estimators share.
+
+        Sparse input when every part takes it, string input when any part does;
+        ``allow_nan`` when every part allows NaN (or as given).
+        """
+        try:
+            parts = [e[1] for e in getattr(self, self._parts) if not isinstance(e[1], str)]
+            tags.input_tags.allow_nan = (all(get_tags(p).input_tags.allow_nan for p in parts)
+                                         if allow_nan is None else allow_nan(parts))
+            tags.input_tags.sparse = all(get_tags(p).input_tags.sparse for p in parts)
+            tags.input_tags.string = any(get_tags(p).input_tags.string for p in parts)
+        except (TypeError, ValueError):
+            pass
+        return tags

@@ -10,14 +10,9 @@ the base kernels:
     ``K_r ~= F_r F_r^T`` (Nyström approximation); every quantity is then
     computed from ``F_r`` in ``O(n D^2)`` without forming an ``(n, n)`` matrix.
 
-References
-----------
-.. [1] Cortes, C., Mohri, M., & Rostamizadeh, A. (2012). Algorithms for learning
-   kernels based on centered alignment. *JMLR*, 13, 795-828.
-   https://jmlr.org/papers/v13/cortes12a.html
-.. [2] Aiolli, F., & Donini, M. (2015). EasyMKL: a scalable multiple kernel
-   learning algorithm. *Neurocomputing*, 169, 215-224.
-   https://doi.org/10.1016/j.neucom.2014.11.078
+The two learners are ``alignf`` of Cortes, Mohri & Rostamizadeh (2012) and
+EasyMKL of Aiolli & Donini (2015); the full references are those of
+:class:`~mmfuse.fusion.KernelFusionClassifier`, which uses them.
 """
 
 from __future__ import annotations

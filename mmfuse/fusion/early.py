@@ -8,41 +8,164 @@ from numbers import Integral
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import TransformerMixin, clone
-from sklearn.utils import Bunch
 from sklearn.utils._tags import get_tags
 from sklearn.utils.validation import check_is_fitted, check_memory
 
 from .._base import kept_rows_output, strict_loading
-from .._compat import HasMethods, Interval, StrOptions, _fit_context, validate_data
+from .._compat import HasMethods, Interval, StrOptions, _fit_context
 from .._parallel import Parallel, delayed
-from .._schema import input_schema
 from ._blocks import (
+    BlockComposition,
     BlockPost,
-    TripleComposition,
     as_weight_vector,
-    block_screener,
-    check_fusion_input,
-    error_rows,
+    block_post,
     fingerprint,
     in_block,
-    missing_rows,
-    row_labels,
+    is_projected,
     scatter_rows,
-    screened_inputs,
     select_column,
-    select_fitted_columns,
     take_rows,
     to_2d,
-    validate_entries,
 )
 
-__all__ = ["FeatureFusion", "MAX_TENSOR_FEATURES"]
+__all__ = ["FeatureFusion", "MAX_TENSOR_FEATURES", "STRATEGIES", "fuse_blocks"]
 
 #: Largest flattened tensor-fusion vector :class:`FeatureFusion` builds (per row).
 MAX_TENSOR_FEATURES = 100_000
 
+#: The early-fusion strategies of :func:`fuse_blocks` and :class:`FeatureFusion`.
+STRATEGIES = ("concat", "weighted", "sum", "average", "product", "tensor")
 _ELEMENTWISE = ("sum", "average", "product")
 _WEIGHTED = ("weighted", "sum", "average", "tensor")
+
+
+def fuse_blocks(strategy, blocks, present=None, weights=None, *, names=None):
+    """Fuse per-block feature matrices into one matrix with an early-fusion strategy.
+
+    The twin of :func:`mmfuse.fusion.combine` (which fuses per-model
+    probabilities): a pure function of the blocks, used by
+    :class:`FeatureFusion` after each block is extracted, normalised,
+    projected and its missing rows filled.
+
+    Parameters
+    ----------
+    strategy : {'concat', 'weighted', 'sum', 'average', 'product', 'tensor'}
+        With ``z_b`` the rows of block ``b`` and ``w_b`` its weight:
+
+        - ``'concat'``: the blocks side by side (weights ignored);
+        - ``'weighted'``: ``[w_1 z_1, w_2 z_2, ...]`` side by side;
+        - ``'sum'``: ``sum_b w_b z_b``;
+        - ``'average'``: ``sum_b w_b z_b / sum_b w_b`` over the blocks present
+          in the row;
+        - ``'product'``: the Hadamard product ``prod_b z_b`` (weights ignored);
+        - ``'tensor'``: ``vec([1, w_1 z_1] ⊗ [1, w_2 z_2] ⊗ ...)``, of width
+          ``prod_b (d_b + 1)``.
+
+        ``'concat'`` and ``'weighted'`` keep sparse blocks sparse (the output
+        is CSR when any block is sparse); the other strategies work on dense
+        blocks (sparse ones are made dense) and return an array of at least
+        ``float32`` precision.
+    blocks : list of {ndarray, sparse matrix} of shape (n_samples, d_b)
+        One feature matrix per block, all with the same rows. ``'sum'``,
+        ``'average'`` and ``'product'`` need equal widths ``d_b``.
+    present : ndarray of bool of shape (n_blocks, n_samples), default=None
+        Which blocks were present in each row; ``'average'`` divides each row
+        by the total weight of its present blocks (a block filled in for a
+        missing row contributes its fill values but no weight). None: every
+        block is present in every row.
+    weights : array-like of shape (n_blocks,), default=None
+        Non-negative block weights; None means 1 for every block.
+    names : list of str, default=None
+        Block names, for messages; None means ``'0'``, ``'1'``, ...
+
+    Returns
+    -------
+    fused : ndarray or CSR matrix of shape (n_samples, n_features_out)
+        ``n_features_out`` is ``sum_b d_b`` for ``'concat'``/``'weighted'``,
+        ``d`` for the element-wise strategies, ``prod_b (d_b + 1)`` for
+        ``'tensor'``.
+
+    Raises
+    ------
+    ValueError
+        An unknown strategy, no block, blocks with different numbers of rows
+        or (element-wise strategies) widths, weights or ``present`` of
+        another length than ``blocks``, NaN or infinite values under an
+        element-wise strategy or ``'tensor'``, a row of ``'average'`` whose
+        present blocks all weigh 0.
+
+    See Also
+    --------
+    FeatureFusion : fits the blocks and fuses them with this function.
+    mmfuse.fusion.combine : the rules of model-level (late) fusion.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mmfuse.fusion import fuse_blocks
+    >>> a, b = np.array([[1.0, 2.0]]), np.array([[3.0, 4.0]])
+    >>> fuse_blocks("weighted", [a, b], weights=[1.0, 0.5])
+    array([[1. , 2. , 1.5, 2. ]])
+    >>> fuse_blocks("average", [a, b])
+    array([[2., 3.]])
+    >>> fuse_blocks("average", [a, np.zeros((1, 2))], present=np.array([[True], [False]]))
+    array([[1., 2.]])
+    >>> fuse_blocks("tensor", [a, b]).shape
+    (1, 9)
+    """
+    if strategy not in STRATEGIES:
+        raise ValueError(f"strategy must be one of {list(STRATEGIES)}; got {strategy!r}")
+    if not len(blocks):
+        raise ValueError("fuse_blocks needs at least one block")
+    names = [str(i) for i in range(len(blocks))] if names is None else list(names)
+    w = np.ones(len(blocks)) if weights is None else np.asarray(weights, dtype=float)
+    if w.shape != (len(blocks),):
+        raise ValueError(f"weights has shape {w.shape}; one weight per block is needed "
+                         f"({len(blocks)})")
+    rows = {b.shape[0] for b in blocks}
+    if len(rows) != 1:
+        raise ValueError(f"the blocks have different numbers of rows: "
+                         f"{dict(zip(names, (b.shape[0] for b in blocks)))}")
+    if strategy in ("concat", "weighted"):
+        if strategy == "weighted":
+            blocks = [b * wi if wi != 1 else b for b, wi in zip(blocks, w)]
+        if any(sp.issparse(b) for b in blocks):
+            return sp.hstack([sp.csr_matrix(b) for b in blocks], format="csr")
+        return np.hstack(blocks)
+    blocks = [b.toarray() if sp.issparse(b) else np.asarray(b) for b in blocks]
+    if len({b.shape[1] for b in blocks}) != 1 and strategy != "tensor":
+        raise ValueError(f"strategy={strategy!r} needs blocks of equal width; got "
+                         f"{dict(zip(names, (b.shape[1] for b in blocks)))}; set common_dim")
+    for name, b in zip(names, blocks):
+        bad = ~np.isfinite(b).all(axis=1)
+        if bad.any():
+            raise ValueError(
+                f"block {name!r} has NaN or infinite features in {int(bad.sum())} "
+                f"row(s); strategy={strategy!r} combines blocks element-wise and needs "
+                "finite values: impute the cells (e.g. SimpleImputer in the block's "
+                "pipeline) or mark whole rows missing (None/NaN in the raw column)")
+    dtype = np.result_type(*[b.dtype for b in blocks], np.float32)
+    if strategy in ("sum", "average"):
+        out = sum(wi * b for b, wi in zip(blocks, w))
+        if strategy == "average":
+            counted = (np.ones((len(blocks), blocks[0].shape[0]), dtype=bool)
+                       if present is None else np.asarray(present, dtype=bool))
+            if counted.shape != (len(blocks), blocks[0].shape[0]):
+                raise ValueError(f"present has shape {counted.shape}; (n_blocks, n_samples) "
+                                 f"= {(len(blocks), blocks[0].shape[0])} is needed")
+            total = (w[:, None] * counted).sum(axis=0)
+            if not (total > 0).all():
+                raise ValueError("strategy='average' needs at least one non-zero weight "
+                                 "among the blocks present in every row; got weights="
+                                 f"{dict(zip(names, w.tolist()))}")
+            out = out / total[:, None]
+    elif strategy == "product":
+        out = blocks[0].copy()
+        for b in blocks[1:]:
+            out = out * b
+    else:  # tensor
+        out = _tensor_product([wi * b for b, wi in zip(blocks, w)])
+    return np.asarray(out, dtype=dtype)
 
 
 def _fit_transform_one(key, transformer, X, y):
@@ -68,7 +191,7 @@ def _transform_one(fit_key, data_key, transformer, X):
     return transformer.transform(X)
 
 
-class FeatureFusion(TransformerMixin, TripleComposition):
+class FeatureFusion(TransformerMixin, BlockComposition):
     """Early fusion: per-modality transformers whose normalised blocks are fused into one vector.
 
     Each entry ``(name, transformer, column)`` is one *block* (usually one
@@ -119,12 +242,17 @@ class FeatureFusion(TransformerMixin, TripleComposition):
         that matches no block is an error). Used by ``'weighted'``, ``'sum'``,
         ``'average'`` and ``'tensor'``; a weight of 0 removes the block's
         contribution. Must be None for ``'concat'`` and ``'product'``.
-    block_norm : {'l2', 'standard'} or None, default='l2'
+    block_norm : {'l2', 'standard'}, transformer or None, default='l2'
         Per-block normalisation before projection and fusion. ``'l2'``: every
-        row of the block scaled to unit norm. ``'standard'``: every feature
-        standardised (without centring for sparse blocks), then the block
-        divided by ``sqrt(n_block_features)`` so each block has unit total
-        variance. ``None``: none.
+        row of the block scaled to unit norm
+        (:class:`~sklearn.preprocessing.Normalizer`). ``'standard'``: every
+        feature standardised (:class:`~sklearn.preprocessing.StandardScaler`,
+        without centring for sparse blocks), then the block divided by
+        ``sqrt(n_block_features)`` so each block has unit total variance.
+        ``None``: none. A transformer (e.g. ``Normalizer(norm='l1')``) is
+        cloned for each block and fitted on its features; its parameters are
+        reachable as ``block_norm__<param>`` (``fuse__block_norm__norm`` in a
+        grid search). Each block's fitted chain is the pipeline in ``posts_``.
     common_dim : int, default=None
         Width each block is projected to. ``None``: for ``'concat'`` and
         ``'weighted'`` no projection; for the element-wise strategies the
@@ -227,7 +355,7 @@ class FeatureFusion(TransformerMixin, TripleComposition):
         "transformers": [list],
         "strategy": [StrOptions({"concat", "weighted", "sum", "average", "product", "tensor"})],
         "weights": [dict, None],
-        "block_norm": [StrOptions({"l2", "standard"}), None],
+        "block_norm": [StrOptions({"l2", "standard"}), HasMethods(["fit", "transform"]), None],
         "common_dim": [Interval(Integral, 1, None, closed="left"), None],
         "missing": [StrOptions({"error", "zero", "mean"})],
         "missing_indicator": ["boolean"],
@@ -251,8 +379,7 @@ class FeatureFusion(TransformerMixin, TripleComposition):
     # ------------------------------------------------------------------ fitting
 
     def _check_params(self):
-        names = validate_entries(self.transformers, kind="transformers")
-        self._validate_names(names)
+        names = self._check_entries(what="transformer")
         for name, trans, _ in self.transformers:
             if isinstance(trans, str):
                 continue
@@ -336,15 +463,13 @@ class FeatureFusion(TransformerMixin, TripleComposition):
         """Check parameters and input, set ``n_features_in_``, ``weights_`` and
         ``columns_``; return ``(active entries, screened block inputs, y array)``."""
         active = self._check_params()
-        X = check_fusion_input(X)
-        validate_data(self, X, reset=True, skip_check_array=True)
+        X = self._check_X(X, reset=True)
         y_arr = None if y is None else np.asarray(y)
-        entries = [(n, t, c) for n, t, c in self.transformers if t != "drop"]
+        entries = list(self._iter())
         all_names = [n for n, _, _ in self.transformers]
         w_all = as_weight_vector(self.weights, all_names)
         self.weights_ = np.array([w for n, w in zip(all_names, w_all) if n in active])
-        self.columns_ = [col(X) if callable(col) else col for _, _, col in entries]
-        self.input_schema_ = input_schema(X, entries, self.columns_)
+        self._fit_columns(X, entries)
         inputs, _ = self._block_inputs(X, [(n, t, c) for (n, t, _), c
                                            in zip(entries, self.columns_)], fitting=True)
         return entries, inputs, y_arr
@@ -357,19 +482,28 @@ class FeatureFusion(TransformerMixin, TripleComposition):
                 + fingerprint(Xp) + fingerprint(yp))
 
     def _fit_post(self, name, Z, dim):
-        """Fit one block's normaliser/projector on its raw features ``Z`` (present rows).
+        """Fit one block's post-processing pipeline on its raw features ``Z`` (present rows).
 
-        Returns ``(post, fill row, normalised Z)``.
+        Returns ``(post, fill row, post-processed Z)``; ``post`` is the
+        :class:`~sklearn.pipeline.Pipeline` of :func:`~mmfuse.fusion._blocks.block_post`.
         """
-        post = BlockPost(name, self.block_norm, dim,
-                         dense=self.strategy not in ("concat", "weighted"))
+        post = block_post(name, Z, norm=self.block_norm, dim=dim,
+                          dense=self.strategy not in ("concat", "weighted"))
         Zp = post.fit_transform(Z)
         return post, self._fill_row(Zp), Zp
 
+    def _post_transform(self, name, post, Z):
+        """One block's fitted post-processing applied to its raw features ``Z``."""
+        fitted = getattr(post.named_steps["norm"], "n_features_in_", None)
+        if fitted is not None and Z.shape[1] != fitted:
+            raise ValueError(f"block {name!r} produced {Z.shape[1]} features at "
+                             f"transform time but {fitted} when fitted")
+        return post.transform(Z)
+
     def _finish_fit(self):
         """``block_dims_`` and ``output_indices_`` from the fitted posts; the size check."""
-        self.block_dims_ = {name: post.n_out for (name, _, _), post
-                            in zip(self.transformers_, self.posts_)}
+        self.block_dims_ = {name: int(np.shape(self.missing_fill_[name])[0])
+                            for name, _, _ in self.transformers_}
         self.output_indices_ = {}
         if self.strategy in ("concat", "weighted"):
             edges = np.cumsum([0, *self.block_dims_.values()])
@@ -377,38 +511,15 @@ class FeatureFusion(TransformerMixin, TripleComposition):
                                     in zip(self.block_dims_, edges[:-1], edges[1:])}
         self._check_fused_size()
 
-    def _row_contract(self, X, entries):
-        """Each block's raw input with its present rows, and the arguments of the row checks."""
-        inputs = [(Xb, ~missing_rows(Xb)) for Xb in (select_column(X, c) for _, _, c in entries)]
-        contract = dict(
-            names=[name for name, _, _ in entries], labels=row_labels(X),
-            screeners=[None if isinstance(t, str) else block_screener(t) for _, t, _ in entries],
-            missing_is_error=self.missing == "error",
-            hint="set missing='zero' or 'mean' on FeatureFusion to fuse the other "
-                 "modalities for these rows",
-            weights=self.weights_ if self.strategy in _WEIGHTED else None)
-        return inputs, contract
+    def _fitted_entries(self):
+        return [(n, t, col) for (n, t, _), col in zip(self.transformers_, self.columns_)]
 
-    def _block_inputs(self, X, entries, *, fitting):
-        """Each block's raw input and present rows, after the batch's error rows left it.
+    def _contract_hint(self):
+        return ("set missing='zero' or 'mean' on FeatureFusion to fuse the other "
+                "modalities for these rows")
 
-        ``entries`` are ``(name, transformer, column)``. Error rows (no
-        modality present; a missing modality under ``missing='error'``; under
-        ``on_error='skip'`` an item its block cannot load) raise, or are
-        reported and removed (:func:`~mmfuse.fusion._blocks.screen_rows`).
-        Returns ``(inputs, keep)``, ``keep`` the boolean mask of the rows left.
-        """
-        return screened_inputs(*self._row_contract(X, entries), fitting=fitting)
-
-    def _screen_rows(self, X):
-        """``(bad, errors)``: the rows of ``X`` that :meth:`transform` would skip or raise on.
-
-        Loads every present item with its block's loader (nothing is extracted).
-        """
-        check_is_fitted(self, "transformers_")
-        X = select_fitted_columns(self, check_fusion_input(X))
-        inputs, contract = self._row_contract(X, self.transformers_)
-        return error_rows(inputs, **contract)
+    def _contract_weights(self, *, fitting):
+        return self.weights_ if self.strategy in _WEIGHTED else None
 
     def _target_dims(self, widths):
         if self.common_dim is not None:
@@ -452,10 +563,10 @@ class FeatureFusion(TransformerMixin, TripleComposition):
         X_fused : ndarray or CSR matrix of shape (n_samples, n_features_out)
         """
         check_is_fitted(self, "transformers_")
-        X = select_fitted_columns(self, check_fusion_input(X))
-        validate_data(self, X, reset=False, skip_check_array=True)
+        X = self._check_X(X, reset=False)
         memory = check_memory(self.memory)
-        inputs, keep = self._block_inputs(X, self.transformers_, fitting=False)
+        entries = list(self._iter(fitted=True))
+        inputs, keep = self._block_inputs(X, entries, fitting=False)
 
         keys = getattr(self, "_fit_keys", None) or [None] * len(inputs)
         # cache only when the fit was keyed (memory set at fit time): never under key None
@@ -463,8 +574,7 @@ class FeatureFusion(TransformerMixin, TripleComposition):
         tf_one = (memory.cache(_transform_one, ignore=["transformer", "X"]) if caching
                   else _transform_one)
         jobs = []
-        for (name, t, _), col, key, (Xb, present) in zip(self.transformers_, self.columns_,
-                                                         keys, inputs):
+        for (name, t, col), key, (Xb, present) in zip(entries, keys, inputs):
             if not present.any():  # the whole batch lacks this modality: nothing to extract
                 continue
             Xp = take_rows(Xb, present) if not present.all() else Xb
@@ -476,7 +586,7 @@ class FeatureFusion(TransformerMixin, TripleComposition):
         for (name, _, _), post, (_, present) in zip(self.transformers_, self.posts_, inputs):
             fill = np.asarray(self.missing_fill_[name])
             if present.any():
-                Zp = post.transform(to_2d(next(raw), name))
+                Zp = self._post_transform(name, post, to_2d(next(raw), name))
             else:
                 Zp = np.zeros((0, self.block_dims_[name]), dtype=fill.dtype)
             blocks.append(scatter_rows(Zp, present, fill))
@@ -485,52 +595,24 @@ class FeatureFusion(TransformerMixin, TripleComposition):
     # ------------------------------------------------------------------ fusion
 
     def _combine(self, blocks, presents):
-        s, w = self.strategy, self.weights_
-        if s in ("concat", "weighted"):
-            if s == "weighted":
-                blocks = [b * wi if wi != 1 else b for b, wi in zip(blocks, w)]
-            if any(sp.issparse(b) for b in blocks):
-                out = sp.hstack([sp.csr_matrix(b) for b in blocks], format="csr")
-            else:
-                out = np.hstack(blocks)
-        else:
-            dims = {b.shape[1] for b in blocks}
-            if len(dims) != 1 and s != "tensor":  # unreachable: widths come from common_dim
-                raise ValueError(f"strategy={s!r} needs blocks of equal width; got "
-                                 f"{self.block_dims_}; set common_dim")
-            for (name, _, _), b in zip(self.transformers_, blocks):
-                bad = ~np.isfinite(b).all(axis=1)
-                if bad.any():
-                    raise ValueError(
-                        f"block {name!r} has NaN or infinite features in {int(bad.sum())} "
-                        f"row(s); strategy={s!r} combines blocks element-wise and needs finite "
-                        "values: impute the cells (e.g. SimpleImputer in the block's pipeline) "
-                        "or mark whole rows missing (None/NaN in the raw column)")
-            dtype = np.result_type(*[b.dtype for b in blocks], np.float32)
-            if s in ("sum", "average"):
-                out = sum(wi * b for b, wi in zip(blocks, w))
-                if s == "average":
-                    # a zero-filled missing block contributes nothing: average over the
-                    # blocks present (a mean-filled one stands in for its block)
-                    counted = (np.ones((len(blocks), len(presents[0])), dtype=bool)
-                               if self.missing == "mean" else np.stack(presents))
-                    total = (w[:, None] * counted).sum(axis=0)
-                    if not (total > 0).all():
-                        raise ValueError("strategy='average' needs at least one non-zero "
-                                         f"weight; got weights={self.weights!r}")
-                    out = out / total[:, None]
-            elif s == "product":
-                out = blocks[0].copy()
-                for b in blocks[1:]:
-                    out = out * b
-            else:  # tensor
-                out = _tensor_product([wi * b for b, wi in zip(blocks, w)])
-            out = np.asarray(out, dtype=dtype)
+        """The fused blocks (:func:`fuse_blocks`), then the missing indicators."""
+        names = [name for name, _, _ in self.transformers_]
+        # a mean-filled block stands in for its block: 'average' counts it as present
+        counted = None if self.missing == "mean" else np.stack(presents)
+        out = fuse_blocks(self.strategy, blocks, counted, self.weights_, names=names)
         if self.missing_indicator:
             ind = np.column_stack([~p for p in presents]).astype(out.dtype)
             out = (sp.hstack([out, sp.csr_matrix(ind)], format="csr") if sp.issparse(out)
                    else np.hstack([out, ind]))
         return out
+
+    def __setstate__(self, state):
+        # model files written before each block's post-processing was a Pipeline
+        posts = state.get("posts_")
+        if posts:
+            state["posts_"] = [p.as_pipeline() if isinstance(p, BlockPost) else p
+                               for p in posts]
+        super().__setstate__(state)
 
     # ------------------------------------------------------------------ names, tags
 
@@ -550,13 +632,12 @@ class FeatureFusion(TransformerMixin, TripleComposition):
         check_is_fitted(self, "transformers_")
         names = []
         if self.strategy in ("concat", "weighted"):
-            for (name, trans, _), col, post in zip(self.transformers_, self.columns_,
-                                               self.posts_):
-                if post.projector_ is not None:
-                    names.extend(f"{name}__proj{i}" for i in range(post.n_out))
+            for (name, trans, col), post in zip(self._iter(fitted=True), self.posts_):
+                width = self.block_dims_[name]
+                if is_projected(post):
+                    names.extend(f"{name}__proj{i}" for i in range(width))
                 else:
-                    names.extend(f"{name}__{f}" for f in self._block_names(trans, col,
-                                                                           post.n_out))
+                    names.extend(f"{name}__{f}" for f in self._block_names(trans, col, width))
         else:
             width = next(iter(self.block_dims_.values()))
             if self.strategy == "tensor":
@@ -590,22 +671,23 @@ class FeatureFusion(TransformerMixin, TripleComposition):
 
     @property
     def named_transformers_(self):
-        check_is_fitted(self, "transformers_")
-        return Bunch(**{name: trans for name, trans, _ in self.transformers_})
+        """The fitted transformers by name (a :class:`~sklearn.utils.Bunch`)."""
+        return self._named_fitted()
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        try:  # None/NaN rows are missing modalities; NaN cells reach the transformers
-            parts = [t for _, t, _ in self.transformers if not isinstance(t, str)]
-            # L2 normalisation and PCA/SVD projection refuse NaN cells
-            tags.input_tags.allow_nan = (
-                self.block_norm != "l2" and self.common_dim is None
-                and self.strategy in ("concat", "weighted")
-                and all(get_tags(t).input_tags.allow_nan for t in parts))
-            tags.input_tags.sparse = all(get_tags(t).input_tags.sparse for t in parts)
-            tags.input_tags.string = any(get_tags(t).input_tags.string for t in parts)
-        except (TypeError, ValueError):
-            pass
+
+        # None/NaN rows are missing modalities; NaN cells reach the transformers, but
+        # L2 normalisation and PCA/SVD projection refuse them
+        def allow_nan(parts):
+            norm = self.block_norm
+            if not (norm is None or isinstance(norm, str)):
+                parts = [*parts, norm]
+            return (norm != "l2" and self.common_dim is None
+                    and self.strategy in ("concat", "weighted")
+                    and all(get_tags(t).input_tags.allow_nan for t in parts))
+
+        self._parts_tags(tags, allow_nan=allow_nan)
         tags.transformer_tags.preserves_dtype = []
         return tags
 

@@ -7,29 +7,19 @@ from numbers import Integral, Real
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import ClassifierMixin, clone
-from sklearn.utils import Bunch, check_random_state
-from sklearn.utils._tags import get_tags
+from sklearn.utils import check_random_state
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from .._base import strict_loading
-from .._compat import HasMethods, Interval, StrOptions, _fit_context, validate_data
+from .._compat import HasMethods, Interval, StrOptions, _fit_context
 from .._parallel import Parallel, delayed
-from .._schema import input_schema
 from ..kernels import KERNELS, chi2_distance, kernel_diagonal, pairwise_kernel
 from ._blocks import (
-    TripleComposition,
+    BlockComposition,
     as_weight_vector,
-    block_screener,
-    check_fusion_input,
     check_targets,
-    error_rows,
     in_block,
-    missing_rows,
-    row_labels,
-    screened_inputs,
-    select_column,
-    select_fitted_columns,
     take_rows,
     to_2d,
 )
@@ -164,7 +154,7 @@ class _Block:
         return self._scaled(self.raw(A, self.Z_), self.diag(A), self.diag_train_)
 
 
-class KernelFusionClassifier(ClassifierMixin, TripleComposition):
+class KernelFusionClassifier(ClassifierMixin, BlockComposition):
     """Kernel-level fusion: one kernel per modality, combined with weights, then a kernel machine.
 
     1. Each entry ``(name, transformer, column, kernel)`` is one *block*: its
@@ -349,7 +339,9 @@ default='alignment'
     True
     """
 
-    _parts = "kernels"
+    _parts = "kernels"  # the (name, transformer, column, kernel) list nested params live in
+    _extra_fields = ("kernel",)
+    _fitted_attr = "estimator_"
 
     _parameter_constraints: dict = {
         "kernels": [list],
@@ -383,21 +375,6 @@ default='alignment'
         self.n_jobs = n_jobs
 
     # ------------------------------------------------------------------ parameters
-
-    @property
-    def _pairs(self):
-        try:
-            return [(name, trans) for name, trans, _, _ in self.kernels]
-        except (TypeError, ValueError):
-            return self.kernels
-
-    @_pairs.setter
-    def _pairs(self, value):
-        try:
-            self.kernels = [(name, trans, col, kern) for (name, trans), (_, _, col, kern)
-                            in zip(value, self.kernels)]
-        except (TypeError, ValueError):
-            self.kernels = value
 
     def _block_names(self):
         try:
@@ -454,23 +431,8 @@ default='alignment'
 
     def _check_params(self):
         """Validate the blocks; return the active ones as (name, transformer, column, kernel)."""
-        if not isinstance(self.kernels, (list, tuple)) or not self.kernels:
-            raise ValueError("kernels must be a non-empty list of (name, transformer, column, "
-                             f"kernel) tuples; got {self.kernels!r}")
-        names = []
-        for i, entry in enumerate(self.kernels):
-            if not isinstance(entry, tuple) or len(entry) != 4:
-                raise ValueError(f"kernels[{i}] must be a (name, transformer, column, kernel) "
-                                 f"tuple; got {entry!r}")
-            name, trans, _, kernel = entry
-            if not isinstance(name, str):
-                raise ValueError(f"kernels[{i}]: the name must be a str; got {name!r}")
-            if isinstance(trans, str) and trans not in ("drop", "passthrough"):
-                raise ValueError(f"kernels[{i}] ({name!r}): {trans!r} is not a transformer; "
-                                 "the only strings allowed are 'passthrough' and 'drop'")
-            if isinstance(trans, type):
-                raise TypeError(f"kernels[{i}] ({name!r}): expected an instance "
-                                f"({trans.__name__}()), got the class {trans.__name__}")
+        names = self._check_entries(what="transformer")
+        for i, (name, trans, _, kernel) in enumerate(self.kernels):
             if not isinstance(trans, str) and not (
                     (hasattr(trans, "fit") or hasattr(trans, "fit_transform"))
                     and (hasattr(trans, "transform") or hasattr(trans, "fit_transform"))):
@@ -479,8 +441,6 @@ default='alignment'
             if not callable(kernel) and kernel not in KERNELS:
                 raise ValueError(f"kernels[{i}] ({name!r}): kernel must be one of {KERNELS} "
                                  f"or a callable (A, B) -> kernel matrix; got {kernel!r}")
-            names.append(name)
-        self._validate_names(names)
         if self.kernel_params is not None:
             unknown = sorted(set(self.kernel_params) - set(names), key=str)
             if unknown:
@@ -532,38 +492,23 @@ default='alignment'
 
     # ------------------------------------------------------------------ blocks
 
-    def _row_contract(self, X, entries, columns, *, fitting):
-        """Each block's raw input with its present rows, and the arguments of the row checks.
+    def _fitted_entries(self):
+        return [(n, t, col, k) for (n, t, _, k), col in zip(self.transformers_, self.columns_)]
 
-        At prediction time a row whose present blocks all weigh 0 is an error row too.
-        """
-        inputs = [(Xb, ~missing_rows(Xb)) for Xb in (select_column(X, c) for c in columns)]
-        contract = dict(
-            names=[e[0] for e in entries], labels=row_labels(X),
-            screeners=[None if isinstance(e[1], str) else block_screener(e[1])
-                       for e in entries],
-            missing_is_error=self.missing == "error",
-            hint="set missing='renormalize' to fuse the modalities present",
-            weights=None if fitting else self.weights_)
-        return inputs, contract
+    def _contract_hint(self):
+        return "set missing='renormalize' to fuse the modalities present"
 
-    def _inputs(self, X, entries, columns, fitting):
+    def _contract_weights(self, *, fitting):
+        # at prediction time a row whose present blocks all weigh 0 is an error row too
+        return None if fitting else self.weights_
+
+    def _inputs(self, X, entries, fitting):
         """Each block's raw input and the ``(n_blocks, n_rows)`` present mask, after the
         batch's error rows left it (:func:`~mmfuse.fusion._blocks.screen_rows`)."""
-        inputs, keep = screened_inputs(*self._row_contract(X, entries, columns,
-                                                           fitting=fitting),
-                                       fitting=fitting)
+        inputs, keep = self._block_inputs(X, entries, fitting=fitting)
         present = (np.stack([p for _, p in inputs]) if inputs
                    else np.zeros((0, int(keep.sum())), dtype=bool))
         return inputs, present
-
-    def _screen_rows(self, X):
-        """``(bad, errors)``: the rows of ``X`` that :meth:`predict` would skip or raise on."""
-        check_is_fitted(self, "estimator_")
-        X = select_fitted_columns(self, check_fusion_input(X))
-        inputs, contract = self._row_contract(X, self.transformers_, self.columns_,
-                                              fitting=False)
-        return error_rows(inputs, **contract)
 
     # ------------------------------------------------------------------ fitting
 
@@ -591,14 +536,13 @@ default='alignment'
 
     def _fit(self, X, y):
         entries = self._check_params()
-        X = check_fusion_input(X)
-        validate_data(self, X, reset=True, skip_check_array=True)
+        X = self._check_X(X, reset=True)
         y, le = check_targets(self, X, y)
         y_enc = le.transform(y)
 
-        self.columns_ = [col(X) if callable(col) else col for _, _, col, _ in entries]
-        self.input_schema_ = input_schema(X, entries, self.columns_)
-        inputs, present = self._inputs(X, entries, self.columns_, fitting=True)
+        self._fit_columns(X, entries)
+        inputs, present = self._inputs(X, [(n, t, c, k) for (n, t, _, k), c
+                                           in zip(entries, self.columns_)], fitting=True)
         fitted = Parallel(n_jobs=self.n_jobs, prefer="threads")(
             delayed(in_block)("block", name, col, t, _fit_transform_one, t, Xb, y, p)
             for (name, t, _, _), col, (Xb, p) in zip(entries, self.columns_, inputs))
@@ -702,12 +646,12 @@ default='alignment'
     def _kernel_input(self, X):
         """The combined kernel (or feature map) of new rows against the training rows."""
         check_is_fitted(self, "estimator_")
-        X = select_fitted_columns(self, check_fusion_input(X))
-        validate_data(self, X, reset=False, skip_check_array=True)
-        inputs, present = self._inputs(X, self.transformers_, self.columns_, fitting=False)
+        X = self._check_X(X, reset=False)
+        entries = list(self._iter(fitted=True))
+        inputs, present = self._inputs(X, entries, fitting=False)
         kernels = []
-        for (name, trans, _, _), col, block, (Xb, p), w in zip(
-                self.transformers_, self.columns_, self._blocks, inputs, self.weights_):
+        for (name, trans, col, _), block, (Xb, p), w in zip(entries, self._blocks, inputs,
+                                                             self.weights_):
             if not p.any() or (w == 0 and self.approximation is None):
                 kernels.append(None)
                 continue
@@ -791,19 +735,12 @@ default='alignment'
 
     @property
     def named_transformers_(self):
-        check_is_fitted(self, "transformers_")
-        return Bunch(**{name: trans for name, trans, _, _ in self.transformers_})
+        """The fitted block transformers by name (a :class:`~sklearn.utils.Bunch`)."""
+        return self._named_fitted()
 
     def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        try:
-            parts = [t for _, t, _, _ in self.kernels if not isinstance(t, str)]
-            tags.input_tags.allow_nan = False  # the kernels refuse NaN cells
-            tags.input_tags.sparse = all(get_tags(t).input_tags.sparse for t in parts)
-            tags.input_tags.string = any(get_tags(t).input_tags.string for t in parts)
-        except (TypeError, ValueError):
-            pass
-        return tags
+        # the kernels refuse NaN cells
+        return self._parts_tags(super().__sklearn_tags__(), allow_nan=lambda parts: False)
 
 
 def _fit_transform_one(transformer, Xb, y, present):

@@ -8,31 +8,25 @@ from numbers import Integral
 import numpy as np
 from sklearn.base import ClassifierMixin, clone
 from sklearn.model_selection import check_cv, cross_val_predict
-from sklearn.utils import Bunch
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils._tags import get_tags
 from sklearn.utils.validation import check_is_fitted, check_memory
 
 from .._base import strict_loading
-from .._compat import HasMethods, StrOptions, _fit_context, validate_data
+from .._compat import (
+    HasMethods,
+    StrOptions,
+    _fit_context,
+    clone_final_estimator,
+    stack_method_name,
+)
 from .._parallel import Parallel, delayed
-from .._schema import input_schema
 from ._blocks import (
-    TripleComposition,
+    BlockComposition,
     as_weight_vector,
-    block_screener,
-    check_fusion_input,
     check_targets,
-    error_rows,
     fingerprint,
     in_block,
-    missing_rows,
-    row_labels,
-    screened_inputs,
-    select_column,
-    select_fitted_columns,
     take_rows,
-    validate_entries,
 )
 
 __all__ = ["ClassWiseStacker", "LateFusionClassifier", "RULES", "combine"]
@@ -133,7 +127,7 @@ def _check_proba(self):
     return True
 
 
-class LateFusionClassifier(ClassifierMixin, TripleComposition):
+class LateFusionClassifier(ClassifierMixin, BlockComposition):
     """Late fusion: one classifier per modality, their class probabilities combined by a rule.
 
     1. Each entry ``(name, estimator, column)`` is fitted on its column(s) of
@@ -256,6 +250,26 @@ class LateFusionClassifier(ClassifierMixin, TripleComposition):
     the log-odds (binary) or log-probabilities (multiclass) of the fused
     probabilities, for ranking metrics. ``sample_weight`` is not supported.
 
+    **Stacking** (``rule='stack'``) is built on the parts of
+    :class:`~sklearn.ensemble.StackingClassifier` that hold with missing
+    modalities: the out-of-fold predictions are
+    :func:`~sklearn.model_selection.cross_val_predict` with the method
+    resolved as ``StackingClassifier`` resolves ``stack_method``
+    (``predict_proba``, which every member has once calibrated), and
+    ``final_estimator`` is defaulted and cloned by ``StackingClassifier``'s
+    own code (the default here is ``LogisticRegression(max_iter=1000)``).
+    The rest is mmfuse's because ``StackingClassifier`` cross-validates every
+    member on the same rows and expects every member to predict every row:
+    here each member is fitted and cross-validated on the rows where its
+    modality is present (the folds restricted to them), an absent row gets
+    the training class prior, and the meta-features add, per member, its top
+    probability and a presence flag, so the meta-model learns how far to
+    trust a member and to discount a stand-in prior. All ``K`` probability
+    columns are kept (``StackingClassifier`` drops the first one in binary
+    problems), so each class has its own column per member; when a member
+    never saw some classes, :class:`ClassWiseStacker` replaces the single
+    meta-model.
+
     References
     ----------
     .. [1] Kittler, J., Hatef, M., Duin, R. P. W., & Matas, J. (1998). On combining
@@ -281,6 +295,8 @@ class LateFusionClassifier(ClassifierMixin, TripleComposition):
     """
 
     _parts = "estimators"  # the (name, estimator, column) list nested params live in
+    _fitted_attr = "estimators_"
+    _kind = "model"
 
     _parameter_constraints: dict = {
         "estimators": [list],
@@ -310,8 +326,7 @@ class LateFusionClassifier(ClassifierMixin, TripleComposition):
         return self.weights == "learn" or (self.rule == "weighted" and self.weights is None)
 
     def _check_params(self):
-        names = validate_entries(self.estimators, kind="estimators", allow_strings=())
-        self._validate_names(names)
+        names = self._check_entries(what="estimator", allow_strings=())
         for name, est, _ in self.estimators:
             if not hasattr(est, "fit") or not (hasattr(est, "predict")):
                 raise TypeError(f"estimator {name!r} ({type(est).__name__}) must be a "
@@ -375,21 +390,26 @@ class LateFusionClassifier(ClassifierMixin, TripleComposition):
 
     def _fit(self, X, y):
         names = self._check_params()
-        X = check_fusion_input(X)
-        validate_data(self, X, reset=True, skip_check_array=True)
+        X = self._check_X(X, reset=True)
         y, self._le = check_targets(self, X, y)
         self.classes_ = self._le.classes_
         y_enc = self._le.transform(y)
         self.class_prior_ = np.bincount(y_enc, minlength=len(self.classes_)) / len(y)
 
-        self.columns_ = [col(X) if callable(col) else col for _, _, col in self.estimators]
-        self.input_schema_ = input_schema(X, self.estimators, self.columns_)
-        inputs, _ = self._block_inputs(X, [e for _, e, _ in self.estimators], fitting=True)
+        self._fit_columns(X, self.estimators)
+        inputs, _ = self._block_inputs(X, [(n, e, c) for (n, e, _), c
+                                           in zip(self.estimators, self.columns_)],
+                                       fitting=True)
         need_oof = self.rule == "stack" or self._learn()
         given = _given_splits(self.cv, len(y))
-        bases, folds = [], []
+        bases, folds, methods = [], [], []
         for (name, est, _), (_, present) in zip(self.estimators, inputs):
-            bases.append(self._base_estimator(name, est, y[present], given))
+            base = self._base_estimator(name, est, y[present], given)
+            bases.append(base)
+            # the out-of-fold method, resolved as StackingClassifier resolves stack_method
+            # (every base has predict_proba: calibrated where the estimator has none)
+            methods.append(stack_method_name(name, base, "predict_proba") if need_oof
+                           else None)
             if not need_oof:
                 folds.append(None)
             elif given is not None:
@@ -400,9 +420,9 @@ class LateFusionClassifier(ClassifierMixin, TripleComposition):
         memory = check_memory(self.memory)
         jobs = Parallel(n_jobs=self.n_jobs, prefer="threads")(
             delayed(in_block)("member", name, col, est, _fit_one, base, Xb, y, present, cv,
-                              memory)
-            for (name, est, _), col, base, (Xb, present), cv
-            in zip(self.estimators, self.columns_, bases, inputs, folds))
+                              memory, method)
+            for (name, est, _), col, base, (Xb, present), cv, method
+            in zip(self.estimators, self.columns_, bases, inputs, folds, methods))
         self.estimators_ = [fitted for fitted, _ in jobs]
         present = np.stack([p for _, p in inputs])
         self.class_coverage_ = np.stack([np.isin(self.classes_, fitted.classes_)
@@ -417,8 +437,7 @@ class LateFusionClassifier(ClassifierMixin, TripleComposition):
             P_oof = np.stack([self._scatter(self._align(fitted, oof), p)
                               for (fitted, oof), p in zip(jobs, present)])
             if self.rule == "stack":
-                final = (_default_final_estimator() if self.final_estimator is None
-                         else clone(self.final_estimator))
+                final = clone_final_estimator(self, default=_default_final_estimator())
                 if self.class_coverage_.all():
                     self.final_estimator_ = final.fit(self._meta_features(P_oof, present),
                                                       y_enc)
@@ -444,37 +463,16 @@ class LateFusionClassifier(ClassifierMixin, TripleComposition):
                 "member carries no information about a class it never saw, so it is left out "
                 "of the fusion for those classes", UserWarning, stacklevel=3)
 
-    def _row_contract(self, X, members, *, fitting):
-        """Each member's raw input with its present rows, and the arguments of the row checks.
+    def _fitted_entries(self):
+        return [(name, est, col) for (name, _, _), est, col
+                in zip(self.estimators, self.estimators_, self.columns_)]
 
-        At prediction time a row whose present members all weigh 0 is an error row too.
-        """
-        inputs = [(Xb, ~missing_rows(Xb)) for Xb in (select_column(X, c) for c in self.columns_)]
-        contract = dict(
-            names=[name for name, _, _ in self.estimators], labels=row_labels(X),
-            screeners=[block_screener(est) for est in members],
-            missing_is_error=self.missing == "error",
-            hint="set missing='renormalize' to fuse the modalities present",
-            weights=None if fitting or self.rule not in _WEIGHTED_RULES else self.weights_)
-        return inputs, contract
+    def _contract_hint(self):
+        return "set missing='renormalize' to fuse the modalities present"
 
-    def _block_inputs(self, X, members, *, fitting):
-        """Each member's raw input and present rows, after the batch's error rows left it.
-
-        Returns ``(inputs, keep)``; see :func:`~mmfuse.fusion._blocks.screen_rows`.
-        """
-        return screened_inputs(*self._row_contract(X, members, fitting=fitting),
-                               fitting=fitting, kind="model")
-
-    def _screen_rows(self, X):
-        """``(bad, errors)``: the rows of ``X`` that :meth:`predict` would skip or raise on.
-
-        Loads every present item with its member's loader (nothing is predicted).
-        """
-        check_is_fitted(self, "estimators_")
-        X = select_fitted_columns(self, check_fusion_input(X))
-        inputs, contract = self._row_contract(X, self.estimators_, fitting=False)
-        return error_rows(inputs, **contract)
+    def _contract_weights(self, *, fitting):
+        # at prediction time a row whose present members all weigh 0 is an error row too
+        return None if fitting or self.rule not in _WEIGHTED_RULES else self.weights_
 
     # ------------------------------------------------------------------ prediction
 
@@ -490,16 +488,15 @@ class LateFusionClassifier(ClassifierMixin, TripleComposition):
         return P
 
     def _model_outputs(self, X):
-        X = select_fitted_columns(self, check_fusion_input(X))
-        validate_data(self, X, reset=False, skip_check_array=True)
-        inputs, _ = self._block_inputs(X, self.estimators_, fitting=False)
+        X = self._check_X(X, reset=False)
+        entries = list(self._iter(fitted=True))
+        inputs, _ = self._block_inputs(X, entries, fitting=False)
         present = np.stack([p for _, p in inputs])
         vote = self.rule == "vote"
         with strict_loading():  # screened: a row failing now must not shift the others
             outs = Parallel(n_jobs=self.n_jobs, prefer="threads")(
                 delayed(in_block)("member", name, col, est, _predict_one, est, Xb, p, vote)
-                for (name, _, _), col, est, (Xb, p)
-                in zip(self.estimators, self.columns_, self.estimators_, inputs))
+                for (name, est, col), (Xb, p) in zip(entries, inputs))
         P = []
         for est, out, p in zip(self.estimators_, outs, present):
             if vote:
@@ -584,20 +581,12 @@ class LateFusionClassifier(ClassifierMixin, TripleComposition):
 
     @property
     def named_estimators_(self):
-        check_is_fitted(self, "estimators_")
-        return Bunch(**{name: est for (name, _, _), est in zip(self.estimators,
-                                                                self.estimators_)})
+        """The fitted members by name (a :class:`~sklearn.utils.Bunch`)."""
+        return self._named_fitted()
 
     def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        try:  # None/NaN rows are missing modalities; NaN cells reach the models
-            parts = [e for _, e, _ in self.estimators]
-            tags.input_tags.allow_nan = all(get_tags(e).input_tags.allow_nan for e in parts)
-            tags.input_tags.sparse = all(get_tags(e).input_tags.sparse for e in parts)
-            tags.input_tags.string = any(get_tags(e).input_tags.string for e in parts)
-        except (TypeError, ValueError):
-            pass
-        return tags
+        # None/NaN rows are missing modalities; NaN cells reach the models
+        return self._parts_tags(super().__sklearn_tags__())
 
 
 def _default_final_estimator():
@@ -676,12 +665,13 @@ def _fit_member(key, base, X, y):
     return base.fit(X, y)
 
 
-def _oof_member(key, base, X, y, cv):
-    """Out-of-fold ``predict_proba`` of ``base``, cached under ``key`` like :func:`_fit_member`."""
-    return cross_val_predict(clone(base), X, y, cv=cv, method="predict_proba")
+def _oof_member(key, base, X, y, cv, method="predict_proba"):
+    """Out-of-fold predictions of ``base`` (:func:`~sklearn.model_selection.cross_val_predict`
+    with ``method``), cached under ``key`` like :func:`_fit_member`."""
+    return cross_val_predict(clone(base), X, y, cv=cv, method=method)
 
 
-def _fit_one(base, Xb, y, present, cv, memory=None):
+def _fit_one(base, Xb, y, present, cv, memory=None, method="predict_proba"):
     """Fit one model on its present rows; with ``cv``, also its out-of-fold probabilities.
 
     With a ``memory`` that has a location, both are cached under a content hash of
@@ -704,9 +694,9 @@ def _fit_one(base, Xb, y, present, cv, memory=None):
             oof = memory.cache(_oof_member, ignore=["base", "X", "y", "cv"])(
                 key + fingerprint(np.concatenate([te for _, te in folds]))
                 + fingerprint(np.array([len(te) for _, te in folds])),
-                base, Xp, yp, folds)
+                base, Xp, yp, folds, method)
         else:
-            oof = _oof_member(None, base, Xp, yp, folds)
+            oof = _oof_member(None, base, Xp, yp, folds, method)
     fit = memory.cache(_fit_member, ignore=["base", "X", "y"]) if cached else _fit_member
     fitted = fit(key, base, Xp, yp)
     if oof is not None and oof.shape[1] != len(fitted.classes_):

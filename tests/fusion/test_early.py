@@ -99,7 +99,8 @@ def test_elementwise_strategies_project_to_common_dim(rng):
     np.testing.assert_allclose(np.abs(zb), np.abs(PCA(2).fit_transform(X[:, 3:])), rtol=1e-8)
     # common_dim=None maps to the smallest block width (3): a is left as it is
     fuse = FeatureFusion(blocks, strategy="sum", block_norm=None).fit(X)
-    assert fuse.block_dims_ == {"a": 3, "b": 3} and fuse.posts_[0].projector_ is None
+    assert fuse.block_dims_ == {"a": 3, "b": 3}
+    assert fuse.posts_[0].named_steps["project"] == "passthrough"
 
 
 def test_tensor_fusion_is_the_outer_product_of_one_padded_blocks(rng):

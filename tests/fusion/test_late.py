@@ -124,6 +124,31 @@ def test_stacking_uses_out_of_fold_probabilities_and_confidence(rng):
     np.testing.assert_allclose(proba, clf.final_estimator_.predict_proba(meta))
 
 
+
+def test_stacking_builds_on_stacking_classifier_machinery(rng):
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+    X, y = _data(rng, n=90)
+    given = LogisticRegression(C=0.5)
+    clf = LateFusionClassifier([("a", LogisticRegression(), A), ("b", GaussianNB(), B)],
+                               rule="stack", final_estimator=given, cv=3).fit(X, y)
+    # final_estimator is cloned as StackingClassifier clones it, the default as ours
+    assert clf.final_estimator_ is not given and clf.final_estimator_.C == 0.5
+    assert not hasattr(given, "coef_")
+    default = LateFusionClassifier([("a", LogisticRegression(), A), ("b", GaussianNB(), B)],
+                                   rule="stack", cv=3).fit(X, y)
+    assert default.final_estimator_.max_iter == 1000
+    # with every modality present, the meta-model is fitted on cross_val_predict's
+    # out-of-fold probabilities (all K columns), each member's top probability and presence
+    feats = []
+    for member, cols in ((LogisticRegression(), A), (GaussianNB(), B)):
+        oof = cross_val_predict(member, X[:, cols], y, cv=StratifiedKFold(3),
+                                method="predict_proba")
+        feats += [oof, oof.max(axis=1, keepdims=True), np.ones((len(y), 1))]
+    expected = LogisticRegression(C=0.5).fit(np.hstack(feats), y)
+    np.testing.assert_allclose(clf.final_estimator_.coef_, expected.coef_, rtol=1e-10)
+
+
 def test_missing_modality_is_renormalised_away_at_predict(rng):
     X, y = _data(rng)
     df = pd.DataFrame({"a": list(X[:, A]), "b": list(X[:, B])})
