@@ -144,7 +144,7 @@ def _modality_contributions(model, X, y, pred, n_repeats, random_state):
 
 
 def _present(column):
-    from .fusion._blocks import missing_rows  # noqa: PLC0415
+    from .io import missing_rows  # noqa: PLC0415
 
     return ~missing_rows(column)
 
@@ -165,11 +165,12 @@ def _contributions(model, X, y, out, n_repeats, random_state):
                                      random_state=random_state)
         out["permutation"] = {c: {"mean": float(m), "std": float(s)} for c, m, s in
                               zip(cols, res.importances_mean, res.importances_std)}
+    from .fusion import FeatureFusion, KernelFusionClassifier, LateFusionClassifier  # noqa: PLC0415
+
     last = _final_step(model)
-    members = getattr(last, "estimators_", None)
-    spec = getattr(last, "estimators", None)
-    if members is not None and spec is not None and len(spec) == len(members) \
-            and all(len(s) == 3 for s in spec):
+    if isinstance(last, LateFusionClassifier) and \
+            len(last.estimators) == len(last.estimators_):
+        spec, members = last.estimators, last.estimators_
         out["method"] = "late fusion: each member model on its own column"
         for (name, _, col), est in zip(spec, members):
             Xc = X[col]
@@ -182,9 +183,8 @@ def _contributions(model, X, y, out, n_repeats, random_state):
         if w is not None:
             out["weights"] = {name: float(v) for (name, _, _), v in zip(spec, np.ravel(w))}
         return
-    kernels = getattr(last, "kernels", None)
-    named = getattr(last, "named_weights_", None)
-    if kernels is not None and named is not None and all(len(k) == 4 for k in kernels):
+    if isinstance(last, KernelFusionClassifier):
+        kernels, named = last.kernels, last.named_weights_
         out["method"] = ("kernel fusion: kernel weights; each modality alone is the fused "
                          "model with the other modalities blanked")
         out["weights"] = {name: float(w) for name, w in named.items()}
@@ -194,13 +194,14 @@ def _contributions(model, X, y, out, n_repeats, random_state):
                      out)
         return
     first = _first_step(model)
-    parts = getattr(first, "transformers", None)
-    missing = getattr(first, "missing", "error")
-    if parts and missing != "error" and all(len(p) == 3 for p in parts):
+    if not isinstance(first, FeatureFusion):
+        return
+    parts, missing = first.transformers, first.missing
+    if missing != "error":
         out["method"] = (f"early fusion: fused model with the other modalities blanked "
                          f"(missing={missing!r})")
         _blanked(model, X, y, [(name, col) for name, _, col in parts], out)
-    elif parts:
+    else:
         out["method"] = ("early fusion with missing='error': a modality cannot be blanked, "
                          "see the permutation view")
 

@@ -205,7 +205,7 @@ def find_error_rows(model, X, columns=None):
 
 def _no_modality(X, columns):
     """Rows of ``X`` where every one of ``columns`` is missing (None/NaN)."""
-    from .fusion._blocks import missing_rows  # noqa: PLC0415
+    from .io import missing_rows  # noqa: PLC0415
 
     none = np.ones(len(X), dtype=bool)
     for col in columns:

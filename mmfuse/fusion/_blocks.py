@@ -21,7 +21,7 @@ from sklearn.utils.validation import check_array, check_is_fitted
 from .._compat import validate_data
 from .._schema import input_schema
 
-from ..io import MMFuseInputError, is_missing
+from ..io import MMFuseInputError, missing_rows
 
 __all__ = [
     "BlockComposition",
@@ -114,35 +114,6 @@ def row_labels(Xb):
     if hasattr(Xb, "index") and hasattr(Xb, "iloc"):
         return list(Xb.index)
     return list(range(n_rows(Xb)))
-
-
-def missing_rows(Xb) -> np.ndarray:
-    """Boolean mask of the rows where the block's modality is absent.
-
-    A 1-D column is missing where its item is ``None``/NaN/``pd.NA``
-    (:func:`mmfuse.io.is_missing`); a multi-column block is missing where
-    *every* cell of the row is. Sparse blocks are never missing (an all-zero
-    sparse row is a value, not an absence).
-    """
-    if sp.issparse(Xb):
-        return np.zeros(Xb.shape[0], dtype=bool)
-    if hasattr(Xb, "iloc"):  # Series or DataFrame
-        values = Xb.to_numpy()
-    elif isinstance(Xb, np.ndarray):
-        values = Xb
-    else:  # a list of items
-        return np.fromiter((is_missing(v) for v in Xb), dtype=bool, count=len(Xb))
-    if values.ndim > 1 and values.shape[1] == 0:  # no column: let the transformer complain
-        return np.zeros(len(values), dtype=bool)
-    if values.dtype.kind in "fc":
-        nan = np.isnan(values)
-        return nan if nan.ndim == 1 else nan.reshape(len(nan), -1).all(axis=1)
-    if values.dtype.kind in "iub":
-        return np.zeros(len(values), dtype=bool)
-    if values.ndim == 1:
-        return np.fromiter((is_missing(v) for v in values), dtype=bool, count=len(values))
-    flat = values.reshape(len(values), -1)
-    return np.array([all(is_missing(v) for v in row) for row in flat], dtype=bool)
 
 
 def take_rows(Xb, rows):

@@ -46,7 +46,7 @@ from ..exceptions import (  # noqa: F401
 )
 from ._audio import load_audio, resample  # noqa: F401
 from ._batch import ON_ERROR, LoadedColumn, load_column  # noqa: F401
-from ._files import is_missing
+from ._files import is_missing, missing_rows
 from ._images import exif_orientation, load_image
 from ._text import load_text
 
@@ -60,4 +60,5 @@ __all__ = [
     "load_column",
     "load_image",
     "load_text",
+    "missing_rows",
 ]

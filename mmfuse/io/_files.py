@@ -4,7 +4,8 @@ Every loader of :mod:`mmfuse.io` that reads a file goes through
 :func:`read_bytes` (the whole file) or :func:`file_size` (a file another
 library decodes from its path), so a missing, empty, unreadable file or a
 directory gives the same :class:`~mmfuse.exceptions.MMFuseInputError` cause
-whatever the modality. :func:`is_missing` decides what a missing cell is.
+whatever the modality. :func:`is_missing` decides what a missing cell is, and
+:func:`missing_rows` which rows of a column or block are missing.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import os
 from pathlib import Path
 
 import numpy as np
+import scipy.sparse as sp
 
 from ..exceptions import MMFuseInputError
 
@@ -49,6 +51,56 @@ def is_missing(item) -> bool:
     if name in ("NAType", "NaTType"):
         return True
     return False
+
+
+def missing_rows(Xb) -> np.ndarray:
+    """Boolean mask of the rows where a column's (or block's) modality is absent.
+
+    The rule every fuser applies before its extractors see a batch: a 1-D
+    column is missing where its item is missing (:func:`is_missing`); a
+    multi-column block is missing where *every* cell of the row is; numeric
+    integer/boolean columns and sparse blocks are never missing (an all-zero
+    sparse row is a value, not an absence).
+
+    Parameters
+    ----------
+    Xb : pandas.Series, pandas.DataFrame, ndarray of shape (n_rows,) or (n_rows, n_columns), \
+sparse matrix or list
+        One modality's column or block of rows.
+
+    Returns
+    -------
+    ndarray of bool, shape (n_rows,)
+        True where the row's modality is absent.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from mmfuse.io import missing_rows
+    >>> missing_rows(pd.Series(["a.png", None, np.nan, ""])).tolist()
+    [False, True, True, False]
+    >>> missing_rows(np.array([[1.0, np.nan], [np.nan, np.nan]])).tolist()
+    [False, True]
+    """
+    if sp.issparse(Xb):
+        return np.zeros(Xb.shape[0], dtype=bool)
+    if hasattr(Xb, "iloc"):  # Series or DataFrame
+        values = Xb.to_numpy()
+    elif isinstance(Xb, np.ndarray):
+        values = Xb
+    else:  # a list of items
+        return np.fromiter((is_missing(v) for v in Xb), dtype=bool, count=len(Xb))
+    if values.ndim > 1 and values.shape[1] == 0:  # no column: let the transformer complain
+        return np.zeros(len(values), dtype=bool)
+    if values.dtype.kind in "fc":
+        nan = np.isnan(values)
+        return nan if nan.ndim == 1 else nan.reshape(len(nan), -1).all(axis=1)
+    if values.dtype.kind in "iub":
+        return np.zeros(len(values), dtype=bool)
+    if values.ndim == 1:
+        return np.fromiter((is_missing(v) for v in values), dtype=bool, count=len(values))
+    flat = values.reshape(len(values), -1)
+    return np.array([all(is_missing(v) for v in row) for row in flat], dtype=bool)
 
 
 def _is_pathlike(item) -> bool:
