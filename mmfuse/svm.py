@@ -405,15 +405,20 @@ fit_status_, n_iter_, shape_fit_, class_weight_, n_features_in_, feature_names_i
     ``|x - sv|^2 = |x|^2 + |sv|^2 - 2 x.sv`` after centring both on the mean
     support vector), the kernel's element-wise function, and one
     ``(m, n_SV) x (n_SV, k(k-1)/2)`` product with the one-vs-one coefficients.
-    Chunks hold at most ``mmfuse.get_config()['working_memory']`` MiB; on the
-    CPU they hold at most 1,024 rows and run one per core, each product on one
-    BLAS thread. Dense input to the dot-product kernels runs on the device of
-    :func:`mmfuse.config_context` (CuPy on a GPU); a precomputed kernel, a
-    callable kernel (computed only against the support vectors, where
-    scikit-learn computes it against every training row) and sparse input
-    (multiplied by SciPy) run on the CPU. The output is always NumPy. What the
-    support vectors contribute (the coefficient matrix, the centred and scaled
-    support vectors) is prepared at the first prediction and kept beside the
+    Chunks hold at most ``mmfuse.get_config()['working_memory']`` MiB
+    (scikit-learn's ``working_memory`` unless mmfuse's own is set); on the CPU
+    they hold at most 1,024 rows and run one per core, each product on one
+    BLAS thread. Dense input to the dot-product kernels runs on the GPU of a
+    CuPy input, and otherwise on the device of :func:`mmfuse.config_context`
+    (CuPy on a GPU); a precomputed kernel, a callable kernel (computed only
+    against the support vectors, where scikit-learn computes it against every
+    training row) and sparse input (multiplied by SciPy) run on the CPU. The
+    outputs follow the input's namespace, as mmfuse's array functions do:
+    NumPy for NumPy, SciPy sparse, list or DataFrame input, CuPy for CuPy
+    input (copied to the host once for scikit-learn's input validation);
+    labels that CuPy cannot hold (strings) stay NumPy. What the support
+    vectors contribute (the coefficient matrix, the centred and scaled support
+    vectors) is prepared at the first prediction and kept beside the
     estimator, never in it or its pickle, until its fitted state or kernel
     parameters change.
 
