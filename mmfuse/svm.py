@@ -228,7 +228,8 @@ def _ovo_decision_values(svc, X, xp=np, finish=None, tail=None):
     """libsvm's one-vs-one decision values ``(n_samples, n_pairs)`` for validated ``X``.
 
     The kernel rows and the decision values are computed in the namespace ``xp``
-    (NumPy for a kernel matrix that is given, made by a callable or by SciPy).
+    (``where.xp`` of :func:`_dispatch`: NumPy for a kernel matrix that is given,
+    made by a callable or by SciPy).
     The sign is libsvm's (positive votes for the first class of a pair), before
     scikit-learn's binary flip. ``finish``, if given, maps each chunk's values
     (NumPy) to the rows of the result, of shape ``(n_samples, *tail)``, in the
@@ -236,8 +237,6 @@ def _ovo_decision_values(svc, X, xp=np, finish=None, tail=None):
     """
     plan = _plan_of(svc)
     n = _num_samples(X)
-    if plan.kind in ("precomputed", "callable") or plan.sparse or sp.issparse(X):
-        xp = np
     S, center, sv_bias, C, b = plan.on(xp)
     out = np.empty((n, *((plan.C.shape[1],) if tail is None else tail)))
 

@@ -378,3 +378,16 @@ def test_fast_svc_chunks_follow_working_memory():
     np.testing.assert_array_equal(y_small, y_large)
     np.testing.assert_allclose(d_small, d_large, rtol=0, atol=1e-12)
     np.testing.assert_allclose(p_small, p_large, rtol=0, atol=1e-12)
+
+
+def test_fast_svc_sparse_input_and_support_vectors_stay_on_the_host(fake_cupy):
+    import scipy.sparse as sp
+
+    svc, X = _fitted_svc()
+    model = FastSVC(random_state=0).fit(sp.csr_matrix(X), svc.predict(X))
+    for data in (sp.csr_matrix(X), X, asarray(X, "cuda")):
+        ref = model.decision_function(data)
+        with mmfuse.config_context(device="cuda"):
+            out = model.decision_function(data)
+        assert _is_fake(out) == _is_fake(data)
+        np.testing.assert_array_equal(to_numpy(out), to_numpy(ref))
