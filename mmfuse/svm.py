@@ -29,10 +29,10 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import _ovr_decision_function
 from sklearn.utils.validation import _num_samples, check_is_fitted
 
-from ._backend import is_numpy_namespace, namespace_for, resolve_device, to_numpy
+from ._backend import chunk_n_rows, dispatch, gen_chunks, is_numpy_namespace, to_numpy
+from ._config import get_config
 from ._parallel import n_cores as _n_cores
 from ._parallel import single_threaded_blas as _single_threaded_blas
-from ._config import get_config, resolve_configured_device
 
 __all__ = ["FastSVC", "to_fast_svc"]
 
@@ -205,24 +205,40 @@ def _chunks(n, step, workers):
     return [(a, min(a + size, n)) for a in range(0, n, size)]
 
 
-def _ovo_decision_values(svc, X, finish=None, tail=None):
+def _dispatch(svc, X):
+    """``(where, X)``: where a prediction on ``X`` computes, and ``X`` on the host.
+
+    The dense dot-product kernels compute where :func:`mmfuse._backend.dispatch`
+    decides (a CuPy ``X`` on its GPU, other input on the configured device); a
+    kernel matrix that is given (precomputed), made by a callable or by SciPy
+    (sparse input or support vectors) is computed on the host. A CuPy ``X`` is
+    copied to the host for scikit-learn's input validation; ``where.output``
+    returns the results in its namespace.
+    """
+    kernel = svc.kernel
+    on_host = (callable(kernel) or kernel == "precomputed" or getattr(svc, "_sparse", False)
+               or sp.issparse(X))
+    where = dispatch(X, device="cpu" if on_host else None)
+    if not is_numpy_namespace(where.in_xp):
+        X = to_numpy(X)
+    return where, X
+
+
+def _ovo_decision_values(svc, X, xp=np, finish=None, tail=None):
     """libsvm's one-vs-one decision values ``(n_samples, n_pairs)`` for validated ``X``.
 
+    The kernel rows and the decision values are computed in the namespace ``xp``
+    (``where.xp`` of :func:`_dispatch`: NumPy for a kernel matrix that is given,
+    made by a callable or by SciPy).
     The sign is libsvm's (positive votes for the first class of a pair), before
     scikit-learn's binary flip. ``finish``, if given, maps each chunk's values
     (NumPy) to the rows of the result, of shape ``(n_samples, *tail)``, in the
-    chunk's thread (votes, probabilities).
+    chunk's thread (votes, probabilities). The result is NumPy.
     """
     plan = _plan_of(svc)
     n = _num_samples(X)
-    # the dense kernels run on the configured device; a kernel matrix that is given
-    # (precomputed), made by a callable or by SciPy (sparse input) stays on the host
-    on_host = plan.kind in ("precomputed", "callable") or plan.sparse or sp.issparse(X)
-    device = "cpu" if on_host else resolve_device(resolve_configured_device(None))
-    xp = namespace_for(device)
     S, center, sv_bias, C, b = plan.on(xp)
     out = np.empty((n, *((plan.C.shape[1],) if tail is None else tail)))
-    step = max(1, int(get_config()["working_memory"] * 2 ** 20 // plan.row_bytes))
 
     def run(bounds):
         start, stop = bounds
@@ -234,14 +250,15 @@ def _ovo_decision_values(svc, X, finish=None, tail=None):
         out[start:stop] = dec if finish is None else finish(dec)
 
     if not is_numpy_namespace(xp):  # the GPU: the largest chunks the budget allows
-        for bounds in _chunks(n, step, 1):
-            run(bounds)
+        for chunk in gen_chunks(n, plan.row_bytes):
+            run((chunk.start, chunk.stop))
         return out
     workers = _n_cores()
     # one chunk per core, each product on one BLAS thread, so the kernel's element-wise
     # work (exp, tanh, powers, votes, coupling) runs on every core too; small batches
     # stay one chunk (BLAS threads cost more than they give on a few rows)
-    step = min(step, _CPU_CHUNK_CAP, max(_CPU_CHUNK_MIN, -(-n // workers)))
+    step = chunk_n_rows(plan.row_bytes,
+                        max_n_rows=min(_CPU_CHUNK_CAP, max(_CPU_CHUNK_MIN, -(-n // workers))))
     chunks = _chunks(n, step, workers)
     with _single_threaded_blas():
         if len(chunks) == 1:
@@ -387,15 +404,20 @@ fit_status_, n_iter_, shape_fit_, class_weight_, n_features_in_, feature_names_i
     ``|x - sv|^2 = |x|^2 + |sv|^2 - 2 x.sv`` after centring both on the mean
     support vector), the kernel's element-wise function, and one
     ``(m, n_SV) x (n_SV, k(k-1)/2)`` product with the one-vs-one coefficients.
-    Chunks hold at most ``mmfuse.get_config()['working_memory']`` MiB; on the
-    CPU they hold at most 1,024 rows and run one per core, each product on one
-    BLAS thread. Dense input to the dot-product kernels runs on the device of
-    :func:`mmfuse.config_context` (CuPy on a GPU); a precomputed kernel, a
-    callable kernel (computed only against the support vectors, where
-    scikit-learn computes it against every training row) and sparse input
-    (multiplied by SciPy) run on the CPU. The output is always NumPy. What the
-    support vectors contribute (the coefficient matrix, the centred and scaled
-    support vectors) is prepared at the first prediction and kept beside the
+    Chunks hold at most ``mmfuse.get_config()['working_memory']`` MiB
+    (scikit-learn's ``working_memory`` unless mmfuse's own is set); on the CPU
+    they hold at most 1,024 rows and run one per core, each product on one
+    BLAS thread. Dense input to the dot-product kernels runs on the GPU of a
+    CuPy input, and otherwise on the device of :func:`mmfuse.config_context`
+    (CuPy on a GPU); a precomputed kernel, a callable kernel (computed only
+    against the support vectors, where scikit-learn computes it against every
+    training row) and sparse input (multiplied by SciPy) run on the CPU. The
+    outputs follow the input's namespace, as mmfuse's array functions do:
+    NumPy for NumPy, SciPy sparse, list or DataFrame input, CuPy for CuPy
+    input (copied to the host once for scikit-learn's input validation);
+    labels that CuPy cannot hold (strings) stay NumPy. What the support
+    vectors contribute (the coefficient matrix, the centred and scaled support
+    vectors) is prepared at the first prediction and kept beside the
     estimator, never in it or its pickle, until its fitted state or kernel
     parameters change.
 
@@ -439,9 +461,9 @@ fit_status_, n_iter_, shape_fit_, class_weight_, n_features_in_, feature_names_i
                 and all(hasattr(self, a) for a in ("_dual_coef_", "_intercept_", "_n_support",
                                                    "_gamma", "_sparse", "support_")))
 
-    def _ovo(self, X):
-        """libsvm-signed one-vs-one values of ``X`` (validated here, as scikit-learn does)."""
-        return _ovo_decision_values(self, self._validate_for_predict(X))
+    def _ovo(self, X, xp):
+        """libsvm-signed one-vs-one values of host ``X`` (validated here, as scikit-learn does)."""
+        return _ovo_decision_values(self, self._validate_for_predict(X), xp)
 
     def decision_function(self, X):
         """Evaluate the decision function for the samples in X (libsvm's values).
@@ -460,12 +482,18 @@ fit_status_, n_iter_, shape_fit_, class_weight_, n_features_in_, feature_names_i
             n_classes * (n_classes - 1) / 2)
             As :meth:`sklearn.svm.SVC.decision_function`: positive values favour
             ``classes_[1]`` for two classes; 'ovr' is scikit-learn's monotonic
-            transform of the one-vs-one values.
+            transform of the one-vs-one values. In the namespace of ``X``
+            (NumPy, or CuPy for CuPy input).
         """
         check_is_fitted(self)
+        where, X = _dispatch(self, X)
+        return where.output(self._host_decision_function(X, where.xp))
+
+    def _host_decision_function(self, X, xp):
+        """:meth:`decision_function` of host ``X``, computed in ``xp``; NumPy."""
         if not self._fast_ready():
             return super().decision_function(X)
-        dec = self._ovo(X)
+        dec = self._ovo(X, xp)
         if len(self.classes_) == 2:
             return -dec.ravel()
         if self.decision_function_shape == "ovr":
@@ -484,7 +512,9 @@ fit_status_, n_iter_, shape_fit_, class_weight_, n_features_in_, feature_names_i
         -------
         y_pred : ndarray of shape (n_samples,)
             With ``break_ties=True`` (and 'ovr', more than two classes) the
-            argmax of :meth:`decision_function`, as in scikit-learn.
+            argmax of :meth:`decision_function`, as in scikit-learn. In the
+            namespace of ``X`` (NumPy, or CuPy for CuPy input; labels that
+            CuPy cannot hold, such as strings, are NumPy).
 
         Raises
         ------
@@ -494,13 +524,20 @@ fit_status_, n_iter_, shape_fit_, class_weight_, n_features_in_, feature_names_i
         check_is_fitted(self)
         if self.break_ties and self.decision_function_shape == "ovo":
             raise ValueError("break_ties must be False when decision_function_shape is 'ovo'")
+        where, X = _dispatch(self, X)
+        y_pred = self._host_predict(X, where.xp)
+        # labels CuPy cannot hold (strings, objects) stay NumPy
+        return where.output(y_pred) if y_pred.dtype.kind in "biufc" else y_pred
+
+    def _host_predict(self, X, xp):
+        """:meth:`predict` of host ``X``, computed in ``xp``; NumPy."""
         n_classes = len(self.classes_)
         if self.break_ties and self.decision_function_shape == "ovr" and n_classes > 2:
-            return self.classes_.take(np.argmax(self.decision_function(X), axis=1))
+            return self.classes_.take(np.argmax(self._host_decision_function(X, xp), axis=1))
         if not self._fast_ready():
             return super().predict(X)
         X = self._validate_for_predict(X)
-        votes = _ovo_decision_values(self, X, lambda dec: _vote(dec, n_classes), tail=())
+        votes = _ovo_decision_values(self, X, xp, lambda dec: _vote(dec, n_classes), tail=())
         return self.classes_.take(votes.astype(np.intp))
 
     @available_if(SVC._check_proba)
@@ -517,7 +554,8 @@ fit_status_, n_iter_, shape_fit_, class_weight_, n_features_in_, feature_names_i
         Returns
         -------
         proba : ndarray of shape (n_samples, n_classes)
-            Columns in the order of ``classes_``.
+            Columns in the order of ``classes_``. In the namespace of ``X``
+            (NumPy, or CuPy for CuPy input).
 
         Raises
         ------
@@ -525,6 +563,11 @@ fit_status_, n_iter_, shape_fit_, class_weight_, n_features_in_, feature_names_i
             The model was fitted without probability information.
         """
         check_is_fitted(self)
+        where, X = _dispatch(self, X)
+        return where.output(self._host_predict_proba(X, where.xp))
+
+    def _host_predict_proba(self, X, xp):
+        """:meth:`predict_proba` of host ``X``, computed in ``xp``; NumPy."""
         if not self._fast_ready():
             return super().predict_proba(X)
         X = self._validate_for_predict(X)
@@ -532,8 +575,8 @@ fit_status_, n_iter_, shape_fit_, class_weight_, n_features_in_, feature_names_i
             raise NotFittedError(
                 "predict_proba is not available when fitted with probability=False")
         k, A, B = len(self.classes_), np.asarray(self._probA), np.asarray(self._probB)
-        return _ovo_decision_values(self, X, lambda dec: _platt_probability(dec, A, B, k),
-                                    tail=(k,))
+        return _ovo_decision_values(self, X, xp,
+                                    lambda dec: _platt_probability(dec, A, B, k), tail=(k,))
 
     @classmethod
     def from_svc(cls, svc):

@@ -1,5 +1,8 @@
 """The backend contract: every public batched function returns its input's namespace.
 
+Estimators that compute on either device (``SIFTFeatures``, the encoders) return
+NumPy; ``FastSVC``'s decisions follow their input's namespace, as functions do.
+
 NumPy in, NumPy out; CuPy in, CuPy out; whatever device computed it (the rule of
 :mod:`mmfuse._backend`). CuPy need not be installed: ``fake_cupy`` makes
 ``_backend`` take a NumPy subclass for CuPy arrays and a NumPy-backed module for
@@ -22,10 +25,12 @@ import mmfuse
 from mmfuse import _backend
 from mmfuse._backend import asarray, chunk_n_rows, dispatch, gen_chunks, to_numpy
 from mmfuse.audio import mfcc
-from mmfuse.image import dense_sift, hog
+from mmfuse.image import SIFTFeatures, dense_sift, hog
+from mmfuse.image import sift as sift_module
 from mmfuse.image.encoding import BoVWEncoder, FisherEncoder, VLADEncoder, assign
 from mmfuse.kernels import (chi2_distance, chi2_kernel, intersection_kernel, kernel_diagonal,
                             pairwise_kernel)
+from mmfuse.svm import FastSVC
 
 
 class FakeArray(np.ndarray):
@@ -255,3 +260,134 @@ def test_kernel_diagonal(fake_cupy):
     out = kernel_diagonal(asarray(X, "cuda"), kernel="linear")
     assert _is_fake(out)
     np.testing.assert_allclose(to_numpy(out), ref)
+
+
+# --------------------------------------------------------------------------- estimators
+
+def _sift_images():
+    rng = np.random.default_rng(6)
+    return ([rng.random((48, 48)).astype(np.float32) for _ in range(4)]
+            + [rng.random((40, 64)).astype(np.float32) for _ in range(3)])
+
+
+def test_sift_features_compute_on_either_device(fake_cupy):
+    images = _sift_images()
+    sift = SIFTFeatures(encoding="bovw", n_words=4, step=6, patch_size=12, max_side=64,
+                        random_state=0, device="cpu").fit(images)
+    ref = list(sift._iter_descriptors(images))
+    gpu = list(sift.set_params(device="cuda")._iter_descriptors(images))
+    for (_, d_ref, p_ref, _), (_, d_gpu, p_gpu, _) in zip(ref, gpu):
+        for a, b, pa, pb in zip(d_ref, d_gpu, p_ref, p_gpu):
+            assert _is_numpy(b) and _is_numpy(pb)  # descriptors come back to the host
+            np.testing.assert_array_equal(pa, pb)
+            np.testing.assert_allclose(a, b, atol=2e-2)
+    features = sift.transform(images)
+    assert _is_numpy(features)  # an estimator's output and its fitted state are NumPy
+    assert features.shape == (len(images), sift.n_regions_ * 4)
+
+
+@pytest.mark.parametrize("encoding", ["bovw", "vlad"])
+def test_sift_features_chunks_follow_working_memory(encoding):
+    """Batches of images and chunks of one shape follow the working memory; a small
+    and a large budget give the same descriptors and features up to float32 rounding
+    (the CPU kernel's matrix products have the chunk's height)."""
+    images = _sift_images()
+    sift = SIFTFeatures(encoding=encoding, n_words=4, step=6, patch_size=12, max_side=64,
+                        random_state=0, device="cpu").fit(images)
+    calls = []
+    batch = sift_module.dense_sift_batch
+    with sklearn.config_context(working_memory=1):  # one image per batch
+        small = list(sift._iter_descriptors(images))
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(sift_module, "dense_sift_batch",
+                       lambda images, **kw: calls.append(len(images)) or batch(images, **kw))
+            small_features = sift.transform(images)
+    with sklearn.config_context(working_memory=1024):  # every image in one batch
+        large = list(sift._iter_descriptors(images))
+        large_features = sift.transform(images)
+    assert len(small) == len(images) and len(large) == 1
+    assert calls == [1] * len(images)
+    with mmfuse.config_context(working_memory=1):  # two 48 x 48 images per chunk
+        calls.clear()
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(sift_module, "dense_sift_batch",
+                       lambda images, **kw: calls.append(len(images)) or batch(images, **kw))
+            sift._dense(images[:4], _backend.dispatch(device="cpu"))
+    assert calls == [2, 2]
+    small_descs = [d for _, descs, _, _ in small for d in descs]
+    for a, b in zip(small_descs, large[0][1]):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-6)
+    np.testing.assert_allclose(small_features, large_features, rtol=0, atol=1e-6)
+
+
+def _fitted_svc(**params):
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(160, 6, n_informative=4, n_redundant=0, n_classes=3,
+                               n_clusters_per_class=1, flip_y=0.1, random_state=0)
+    return FastSVC(random_state=0, **params).fit(X[:100], y[:100]), X[100:]
+
+
+@pytest.mark.filterwarnings("ignore:The `probability` parameter:FutureWarning")
+@pytest.mark.parametrize("kernel", ["rbf", "poly", "precomputed"])
+def test_fast_svc(fake_cupy, kernel):
+    svc, X = _fitted_svc(kernel="linear" if kernel == "precomputed" else kernel,
+                         probability=True)
+    if kernel == "precomputed":
+        Xtr = svc.support_vectors_  # any training matrix will do: a kernel against it
+        svc = FastSVC(kernel="precomputed", probability=True, random_state=0).fit(
+            Xtr @ Xtr.T, svc.predict(Xtr))
+        X = X @ Xtr.T
+    methods = {"decision_function": svc.decision_function, "predict": svc.predict,
+               "predict_proba": svc.predict_proba, "predict_log_proba": svc.predict_log_proba}
+    for name, method in methods.items():
+        with mmfuse.config_context(device="cpu"):
+            ref = method(X)
+        assert _is_numpy(ref), name
+        with mmfuse.config_context(device="cuda"):  # NumPy in, "GPU" computation
+            on_gpu = method(X)
+        assert _is_numpy(on_gpu), name
+        np.testing.assert_allclose(on_gpu, ref, rtol=0, atol=1e-10)
+        fx = asarray(X, "cuda")
+        for device in ("cpu", "auto", "cuda"):  # CuPy in, computed on either device
+            with mmfuse.config_context(device=device):
+                out = method(fx)
+            assert _is_fake(out), (name, device)
+            np.testing.assert_allclose(to_numpy(out), ref, rtol=0, atol=1e-10)
+
+
+def test_fast_svc_string_labels_stay_numpy(fake_cupy):
+    svc, X = _fitted_svc()
+    svc.fit(X, np.array(["a", "b", "c"])[svc.predict(X)])
+    labels = svc.predict(asarray(X, "cuda"))
+    assert _is_numpy(labels) and labels.dtype.kind == "U"
+    assert _is_fake(svc.decision_function(asarray(X, "cuda")))
+
+
+@pytest.mark.filterwarnings("ignore:The `probability` parameter:FutureWarning")
+def test_fast_svc_chunks_follow_working_memory():
+    """Chunks within a small or a large budget give the same labels and, up to the
+    rounding of a matrix product of another height, the same values."""
+    svc, _ = _fitted_svc(probability=True)
+    X = np.random.default_rng(7).normal(size=(3000, 6))
+    results = []
+    for working_memory in (1, 1024):
+        with sklearn.config_context(working_memory=working_memory):
+            results.append((svc.decision_function(X), svc.predict(X), svc.predict_proba(X)))
+    (d_small, y_small, p_small), (d_large, y_large, p_large) = results
+    np.testing.assert_array_equal(y_small, y_large)
+    np.testing.assert_allclose(d_small, d_large, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(p_small, p_large, rtol=0, atol=1e-12)
+
+
+def test_fast_svc_sparse_input_and_support_vectors_stay_on_the_host(fake_cupy):
+    import scipy.sparse as sp
+
+    svc, X = _fitted_svc()
+    model = FastSVC(random_state=0).fit(sp.csr_matrix(X), svc.predict(X))
+    for data in (sp.csr_matrix(X), X, asarray(X, "cuda")):
+        ref = model.decision_function(data)
+        with mmfuse.config_context(device="cuda"):
+            out = model.decision_function(data)
+        assert _is_fake(out) == _is_fake(data)
+        np.testing.assert_array_equal(to_numpy(out), to_numpy(ref))

@@ -16,15 +16,16 @@ from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from .._backend import asarray, namespace_for, to_numpy
+from .._backend import dispatch, gen_chunks, to_numpy
 from .._base import (ColumnExtractorMixin, as_column, drop_failed_rows, progress_bar,
                      screen_column, strict_loading, warn_rows)
 from .._compat import (DEVICE_CONSTRAINT, HasMethods, Interval, StrOptions, _fit_context,
                        validate_data)
-from .._config import get_config, report_errors, resolve_configured_device
+from .._config import get_config, report_errors
 from .._validation import validate_params
 from ..io import MMFuseInputError, load_column, load_image
-from ._dense_sift import dense_sift_batch, dense_sift_images, opencv_keypoint_size
+from ._dense_sift import (_TEMPS_PER_PIXEL, dense_sift_batch, dense_sift_images,
+                          opencv_keypoint_size)
 from .encoding import BoVWEncoder, FisherEncoder, VLADEncoder
 from .encoding import _check_levels
 
@@ -101,14 +102,6 @@ def dense_sift(images, step=8, patch_size=16, device=None, *, smooth=True):
     """
     return dense_sift_images(images, step=step, patch_size=patch_size, device=device,
                              smooth=smooth)
-
-
-def to_numpy_dtype(a):
-    return np.dtype(getattr(a, "dtype", np.asarray(a).dtype))
-
-
-def _dev(xp):
-    return "cpu" if xp is np else "cuda"
 
 
 def _rootsift(D, xp):
@@ -315,9 +308,6 @@ class SIFTFeatures(ColumnExtractorMixin, TransformerMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ descriptors
 
-    def _xp(self):
-        return namespace_for(resolve_configured_device(self.device))
-
     def _levels(self):
         return _check_levels(self.pyramid, "pyramid")
 
@@ -361,27 +351,23 @@ class SIFTFeatures(ColumnExtractorMixin, TransformerMixin, BaseEstimator):
         """
         items, rows, name = as_column(X)
         on_error = get_config()["on_error"]
-        xp = self._xp()
-        # decoded images of a batch: bound by working memory (~40 float32 temporaries
-        # per pixel in dense SIFT)
+        where = dispatch(device=self.device)
+        # decoded images of a batch within the working memory: dense SIFT's float32
+        # temporaries of an image of the largest size, at most 256 images
         side = self.max_side
-        per_image = 40 * 4 * side * side
-        batch = max(1, min(256, (get_config()["working_memory"] * 2 ** 20) // per_image))
-        starts = range(0, len(items), batch)
-        for start in progress_bar(starts, total=len(starts), desc=desc,
+        batches = gen_chunks(len(items), _TEMPS_PER_PIXEL * 4 * side * side, max_n_rows=256)
+        loader, kwargs = self._item_loader()
+        for batch in progress_bar(batches, total=len(batches), desc=desc,
                                   progress=self.progress, unit="batch"):
-            stop = start + batch
-            loader, kwargs = self._item_loader()
-            loaded = load_column(items[start:stop], loader, column=name,
-                                 rows=rows[start:stop], on_error=on_error, n_jobs=self.n_jobs,
-                                 **kwargs)
+            loaded = load_column(items[batch], loader, column=name, rows=rows[batch],
+                                 on_error=on_error, n_jobs=self.n_jobs, **kwargs)
             if loaded.errors:
                 report_errors(loaded.errors)
             if self.detector == "dense":
-                descs, pos = self._dense(loaded.values, xp)
+                descs, pos = self._dense(loaded.values, where)
             else:
                 descs, pos = self._keypoints(loaded.values)
-            yield rows[start:stop], descs, pos, loaded
+            yield rows[batch], descs, pos, loaded
 
     def _item_loader(self):
         """``(loader, kwargs)`` that :meth:`transform` loads each item with."""
@@ -392,7 +378,13 @@ class SIFTFeatures(ColumnExtractorMixin, TransformerMixin, BaseEstimator):
         loader, kwargs = self._item_loader()
         return screen_column(X, loader, n_jobs=self.n_jobs, **kwargs)
 
-    def _dense(self, images, xp):
+    def _dense(self, images, where):
+        """Dense descriptors and positions of each image (None for a missing one).
+
+        Images of one shape are computed together, in chunks within the working
+        memory, in the namespace ``where.xp`` of a :class:`mmfuse._backend.Dispatch`;
+        the descriptors come back as NumPy.
+        """
         n = len(images)
         descs = [None] * n
         pos = [None] * n
@@ -401,15 +393,13 @@ class SIFTFeatures(ColumnExtractorMixin, TransformerMixin, BaseEstimator):
             if img is not None:
                 groups.setdefault(img.shape, []).append(i)
         for (h, w), idx in groups.items():
-            chunk = max(1, (get_config()["working_memory"] * 2 ** 20) // (40 * 4 * h * w))
-            for s in range(0, len(idx), chunk):
-                part = idx[s:s + chunk]
-                batch = asarray(np.stack([images[i] for i in part]), _dev(xp),
-                                dtype=np.float32)
+            for chunk in gen_chunks(len(idx), _TEMPS_PER_PIXEL * 4 * h * w):
+                part = idx[chunk]
+                batch = where.put(np.stack([images[i] for i in part]), dtype=np.float32)
                 D, contrast, p = dense_sift_batch(batch, step=self.step,
-                                                  patch_size=self.patch_size, xp=xp)
+                                                  patch_size=self.patch_size, xp=where.xp)
                 if self.rootsift:
-                    D = _rootsift(D, xp)
+                    D = _rootsift(D, where.xp)
                 D = to_numpy(D)
                 keep = to_numpy(contrast) >= MIN_CONTRAST
                 centres = p + 0.5  # pixel (r, c) covers [r, r + 1) x [c, c + 1)
