@@ -73,8 +73,9 @@ def fuse_blocks(strategy, blocks, present=None, weights=None, *, names=None):
         by the total weight of its present blocks (a block filled in for a
         missing row contributes its fill values but no weight). None: every
         block is present in every row.
-    weights : array-like of shape (n_blocks,), default=None
-        Non-negative block weights; None means 1 for every block.
+    weights : array-like of shape (n_blocks,) or dict, default=None
+        Non-negative finite block weights, in block order or by block name
+        (``names``; a missing name weighs 1); None means 1 for every block.
     names : list of str, default=None
         Block names, for messages; None means ``'0'``, ``'1'``, ...
 
@@ -88,11 +89,13 @@ def fuse_blocks(strategy, blocks, present=None, weights=None, *, names=None):
     Raises
     ------
     ValueError
-        An unknown strategy, no block, blocks with different numbers of rows
-        or (element-wise strategies) widths, weights or ``present`` of
-        another length than ``blocks``, NaN or infinite values under an
-        element-wise strategy or ``'tensor'``, a row of ``'average'`` whose
-        present blocks all weigh 0.
+        An unknown strategy, no block, a block that is not 2-D, blocks with
+        different numbers of rows or (element-wise strategies) widths,
+        weights or ``present`` of another length than ``blocks``, a negative
+        or non-finite weight, a weight key that names no block, NaN or
+        infinite values under an element-wise strategy or ``'tensor'``, a
+        ``'tensor'`` product wider than :data:`MAX_TENSOR_FEATURES`, a row of
+        ``'average'`` whose present blocks all weigh 0.
 
     See Also
     --------
@@ -118,10 +121,32 @@ def fuse_blocks(strategy, blocks, present=None, weights=None, *, names=None):
     if not len(blocks):
         raise ValueError("fuse_blocks needs at least one block")
     names = [str(i) for i in range(len(blocks))] if names is None else list(names)
-    w = np.ones(len(blocks)) if weights is None else np.asarray(weights, dtype=float)
-    if w.shape != (len(blocks),):
-        raise ValueError(f"weights has shape {w.shape}; one weight per block is needed "
-                         f"({len(blocks)})")
+    if len(names) != len(blocks):
+        raise ValueError(f"names has {len(names)} entries for {len(blocks)} blocks")
+    blocks = [b if sp.issparse(b) else np.asarray(b) for b in blocks]
+    for name, b in zip(names, blocks):
+        if b.ndim != 2:
+            raise ValueError(f"block {name!r} has shape {b.shape}; every block must be 2-D "
+                             "(n_samples, n_features): reshape a single feature with "
+                             "b.reshape(-1, 1)")
+    if isinstance(weights, dict):
+        w = as_weight_vector(weights, names)
+    else:
+        w = np.ones(len(blocks)) if weights is None else np.asarray(weights, dtype=float)
+        if w.shape != (len(blocks),):
+            raise ValueError(f"weights has shape {w.shape}; one weight per block is needed "
+                             f"({len(blocks)})")
+        bad = [f"{n}={v!r}" for n, v in zip(names, w.tolist()) if not np.isfinite(v) or v < 0]
+        if bad:
+            raise ValueError(f"weights must be finite numbers >= 0; got {', '.join(bad)}")
+    if strategy == "tensor":
+        size = int(np.prod([b.shape[1] + 1 for b in blocks], dtype=object))
+        if size > MAX_TENSOR_FEATURES:
+            raise ValueError(f"strategy='tensor' of blocks of widths "
+                             f"{dict(zip(names, (b.shape[1] for b in blocks)))} gives {size:,} "
+                             f"features per row, more than MAX_TENSOR_FEATURES="
+                             f"{MAX_TENSOR_FEATURES:,}; project the blocks to fewer features "
+                             "first (FeatureFusion's common_dim)")
     rows = {b.shape[0] for b in blocks}
     if len(rows) != 1:
         raise ValueError(f"the blocks have different numbers of rows: "

@@ -73,3 +73,34 @@ def test_strategies_are_those_of_feature_fusion():
 
     options = FeatureFusion._parameter_constraints["strategy"][0].options
     assert set(STRATEGIES) == options
+
+
+@pytest.mark.parametrize("weights, match", [
+    ([1.0, np.nan], r"weights must be finite numbers >= 0; got 1=nan"),
+    ([np.inf, 1.0], r"got 0=inf"),
+    ([1.0, -1.0], r"got 1=-1\.0"),
+    ({"img": 1.0, "txt": -2}, r"weights\['txt'\] must be a finite number >= 0"),
+    ({"img": 1.0, "audio": 2}, r"key\(s\) \['audio'\] that match no block"),
+])
+def test_bad_weights_are_refused_naming_the_block(weights, match):
+    a, b = np.ones((2, 2)), np.ones((2, 2))
+    names = ["img", "txt"] if isinstance(weights, dict) else None
+    for strategy in ("weighted", "average", "tensor"):
+        with pytest.raises(ValueError, match=match):
+            fuse_blocks(strategy, [a, b], weights=weights, names=names)
+
+
+def test_weights_by_name_equal_weights_in_order():
+    a, b = np.array([[1.0, 2.0]]), np.array([[3.0, 4.0]])
+    np.testing.assert_array_equal(
+        fuse_blocks("weighted", [a, b], weights={"txt": 0.5}, names=["img", "txt"]),
+        fuse_blocks("weighted", [a, b], weights=[1.0, 0.5]))
+
+
+def test_blocks_must_be_2d_and_the_tensor_product_is_capped():
+    with pytest.raises(ValueError, match=r"block '1' has shape \(2,\); every block must be 2-D"):
+        fuse_blocks("concat", [np.ones((2, 2)), np.ones(2)])
+    np.testing.assert_array_equal(fuse_blocks("concat", [[[1.0]], [[2.0]]]), [[1.0, 2.0]])
+    with pytest.raises(ValueError, match=r"8,120,601 features per row, more than "
+                                         r"MAX_TENSOR_FEATURES=100,000"):
+        fuse_blocks("tensor", [np.ones((1, 200))] * 3)
