@@ -140,3 +140,22 @@ def test_scoring_reads_kinds_from_the_schema(data):
     # a header written before schemas were recorded: its inputs, as they are
     old = {"inputs": {"photo": "image", "image_score": None}}
     assert model_columns(model, old) == {"photo": "image", "image_score": "image"}
+
+
+def test_a_saved_search_carries_its_best_models_schema(data, tmp_path):
+    """A fitted GridSearchCV is saved as it is: its header names the best model's inputs,
+    so scoring resolves the image column whatever its name."""
+    from mmfuse.persistence import read_metadata, save
+    from mmfuse.scoring import model_columns
+
+    X, y = data
+    pipe = make_pipeline(FeatureFusion([("image", _hog(), "photo"),
+                                        ("text", TfidfText(), "caption")]),
+                         LogisticRegression())
+    search = GridSearchCV(pipe, {"logisticregression__C": [0.1, 1.0]}, cv=2).fit(X, y)
+    assert input_schema_of(search) == search.best_estimator_[0].input_schema_
+    save(search, tmp_path / "g.joblib")
+    meta = read_metadata(tmp_path / "g.joblib")
+    assert meta["inputs"] == {"photo": "image", "caption": "text"}
+    assert meta["input_schema"]["photo"]["kind"] == "image"
+    assert model_columns(search, meta)["photo"] == "image"
