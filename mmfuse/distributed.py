@@ -69,8 +69,12 @@ MAX_CHUNK_ROWS = 2000
 def _get_client(client):
     if client is not None:
         if not all(hasattr(client, m) for m in ("submit", "scatter", "gather")):
-            hint = (f"distributed.Client({client!r})" if isinstance(client, str)
-                    else "distributed.Client(ADDRESS)")
+            if isinstance(client, str) and client.strip().lower() == "local":
+                hint = "distributed.Client() (a LocalCluster on this machine)"
+            elif isinstance(client, str):
+                hint = f"distributed.Client({client!r})"
+            else:
+                hint = "distributed.Client(ADDRESS)"
             raise TypeError(f"client must be a distributed.Client; got "
                             f"{type(client).__name__} {client!r:.60}: pass client={hint}")
         return client

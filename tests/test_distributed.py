@@ -325,3 +325,12 @@ def test_a_scheduler_address_as_client_is_one_line_naming_the_fix(fn):
                                         r"distributed\.Client\('tcp://10\.0\.0\.1:8786'\)"):
         getattr(mdist, fn)(FeatureFusion([("a", "passthrough", "a")]),
                            pd.DataFrame({"a": [1.0]}), client="tcp://10.0.0.1:8786")
+
+
+def test_the_string_local_as_client_points_to_a_local_cluster():
+    from mmfuse import distributed as mdist
+
+    with pytest.raises(TypeError, match=r"got str 'local': pass client=distributed\.Client\(\) "
+                                        r"\(a LocalCluster on this machine\)"):
+        mdist.fit_distributed(FeatureFusion([("a", "passthrough", "a")]),
+                              pd.DataFrame({"a": [1.0]}), client="local")

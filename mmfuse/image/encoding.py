@@ -842,9 +842,13 @@ def _pyramid_memberships(sets, positions, image_shapes, levels):
         p = np.asarray(p, dtype=np.float64)
         if p.size == 0 and len(s) == 0:
             p = p.reshape(0, 2)
-        if p.shape != (len(s), 2) or not np.isfinite(p).all():
-            raise ValueError(f"sample {i}: positions must be {len(s)} finite (y, x) pairs, "
+        if p.shape != (len(s), 2):
+            raise ValueError(f"sample {i}: positions must be {len(s)} (y, x) pairs, "
                              f"one per descriptor; got shape {p.shape}")
+        if not np.isfinite(p).all():
+            raise ValueError(f"sample {i}: positions hold NaN or infinite values (rows "
+                             f"{np.flatnonzero(~np.isfinite(p).all(axis=1))[:5].tolist()}); "
+                             "every (y, x) position must be finite")
         rel = np.clip(p / shapes[i], 0.0, 1.0)
         cols = []
         for L in levels:

@@ -130,6 +130,15 @@ _ENCODERS = {"bovw": BoVWEncoder, "vlad": VLADEncoder, "fisher": FisherEncoder}
 _SHORTCUTS = ("encoding", "n_words")
 
 
+def _size_param(encoder):
+    """``encoder__<its size parameter>=...``: the codebook size parameter the encoder has."""
+    names = encoder.get_params(deep=False) if hasattr(encoder, "get_params") else {}
+    for name in ("n_words", "n_components", "n_clusters"):
+        if name in names:
+            return f"e.g. encoder__{name}"
+    return "encoder__<parameter>"
+
+
 class SIFTFeatures(ColumnExtractorMixin, TransformerMixin, BaseEstimator):
     """One fixed-length SIFT vector per image: descriptors, RootSIFT, encoding, pyramid.
 
@@ -180,8 +189,10 @@ class SIFTFeatures(ColumnExtractorMixin, TransformerMixin, BaseEstimator):
         of the encoders of :mod:`mmfuse.image.encoding` or an estimator with
         their ``fit``, ``transform_pyramid`` and ``get_pyramid_feature_names_out``
         (a subclass of one). It is cloned in :meth:`fit`, so its
-        parameters tune as ``encoder__n_words``. Its ``random_state`` and
-        ``device``, when None, are taken from this estimator. None builds the
+        parameters tune as ``encoder__n_words``. Its ``device``, when None, is
+        this estimator's; its ``random_state``, when None, is drawn from this
+        estimator's ``random_state`` (a derived seed, the same one the
+        ``encoding`` shortcut uses, so both give identical features). None builds the
         encoder from ``encoding`` and ``n_words``; with an encoder given, those
         two must keep their defaults (anything else raises a ``ValueError``
         naming both, as they would be ignored).
@@ -321,8 +332,8 @@ class SIFTFeatures(ColumnExtractorMixin, TransformerMixin, BaseEstimator):
         if changed:
             raise ValueError(
                 f"SIFTFeatures got both encoder={self.encoder!r} and {' and '.join(changed)}; "
-                f"the encoder replaces encoding and n_words: set its own parameters (e.g. "
-                f"encoder__n_words) or pass encoder=None")
+                f"the encoder replaces encoding and n_words: set its own parameters "
+                f"({_size_param(self.encoder)}) or pass encoder=None")
 
     def _make_encoder(self, seed):
         """The unfitted encoder: a clone of ``encoder``, or built from the shortcuts.

@@ -346,3 +346,14 @@ def test_pyramid_errors_name_the_problem(rng):
 
     with pytest.raises(NotFittedError):
         BoVWEncoder(4).transform_pyramid(sets, positions, (60, 80))
+
+
+def test_pyramid_positions_with_nan_are_named_as_such(rng):
+    sets = _blobs(rng)
+    enc = VLADEncoder(n_words=2, random_state=0, device="cpu").fit(sets)
+    positions = _positions(rng, sets, (60, 80))
+    positions[0] = positions[0].copy()
+    positions[0][3] = np.nan
+    with pytest.raises(ValueError, match=r"sample 0: positions hold NaN or infinite values "
+                                         r"\(rows \[3\]\)"):
+        enc.transform_pyramid(sets, positions, (60, 80))

@@ -436,3 +436,10 @@ def test_mnist_subset_dense_sift_vlad_linear_svm(shared_datasets):
                                       device="cpu"), LinearSVC())
     pipe.fit(list(Xtr), ytr)
     assert pipe.score(list(Xte), yte) >= 0.85
+
+
+@pytest.mark.parametrize("encoder, name", [(FisherEncoder(3), "n_components"),
+                                           (VLADEncoder(3), "n_words")])
+def test_encoder_conflict_names_the_encoders_own_size_parameter(encoder, name):
+    with pytest.raises(ValueError, match=rf"set its own parameters \(e\.g\. encoder__{name}\)"):
+        SIFTFeatures(encoder=encoder, n_words=5).fit([np.zeros((32, 32))])
