@@ -106,13 +106,23 @@ def kept_rows_output(estimator, out, keep, X):
     return out
 
 
-def as_column(X):
+def as_column(X, *, kind=None):
     """Normalise a single-column input to ``(items, rows, column_name)``.
 
     Accepts a 1-D list/tuple/ndarray, a pandas Series, a one-column DataFrame,
     or an ``(n, 1)`` object array (what ``ColumnTransformer`` passes for
     ``['col']``). ``rows`` are the Series/DataFrame index labels or positions.
+    With ``kind='image'``, a numeric ``(H, W, 3)`` or ``(H, W, 4)`` array --
+    one colour image, which would read as H images of W x 3 pixels -- raises a
+    ``ValueError`` saying how to pass it.
     """
+    if (kind == "image" and isinstance(X, np.ndarray) and X.dtype != object and X.ndim == 3
+            and X.shape[-1] in (3, 4)):
+        raise ValueError(
+            f"got a numeric array of shape {X.shape}: one colour image, which would be read "
+            f"as a batch of {X.shape[0]} images of {X.shape[1]}x{X.shape[2]} pixels; pass a "
+            "column of images instead, e.g. [image] or image[None] (a batch of one, shape "
+            f"(1, {X.shape[0]}, {X.shape[1]}, {X.shape[2]}))")
     name = None
     if hasattr(X, "iloc") and hasattr(X, "columns"):  # DataFrame
         if X.shape[1] != 1:

@@ -69,7 +69,7 @@ def iter_image_batches(X, *, batch_size, mode="gray", max_side=None, n_jobs=None
     index, or positions). Under ``on_error='skip'`` failed rows come back as
     ``None`` with ``failed`` set and are reported to :func:`mmfuse.collect_errors`.
     """
-    items, rows, name = as_column(X)
+    items, rows, name = as_column(X, kind="image")
     column = name if name is not None else default_column
     on_error = get_config()["on_error"]
     for start in range(0, len(items), batch_size):
@@ -84,7 +84,7 @@ def iter_image_batches(X, *, batch_size, mode="gray", max_side=None, n_jobs=None
 
 def n_rows(X):
     """Number of items in a column (as :func:`as_column` counts them)."""
-    return len(as_column(X)[0])
+    return len(as_column(X, kind="image")[0])
 
 
 def fit_to_size(img, size):

@@ -601,10 +601,14 @@ def _hog(images, *, orientations, pixels_per_cell, cells_per_block, block_norm,
                          f"{tuple(images.shape)}")
     n, h, w = images.shape[:3]
     if h // cell[0] - block[0] + 1 <= 0 or w // cell[1] - block[1] + 1 <= 0:
+        hint = ""
+        if not color and w in (3, 4):
+            hint = (f"; shape {tuple(images.shape)} looks like one colour image (H, W, C): "
+                    f"pass images[None] with channel_axis=-1")
         raise ValueError(
             f"the images ({h}x{w}) are too small given pixels_per_cell={cell} and "
             f"cells_per_block={block}; they should have at least {block[0] * cell[0]} rows "
-            f"and {block[1] * cell[1]} cols")
+            f"and {block[1] * cell[1]} cols{hint}")
     if visualize and min(cell) < 2:
         raise ValueError(
             f"visualize=True draws a line across each cell, which needs cells of at least "
@@ -838,7 +842,7 @@ class HOGFeatures(TransformerMixin, BaseEstimator):
         self._validate_column(X, reset=True)
         from .._base import as_column  # noqa: PLC0415
 
-        as_column(X)  # a clear error for a non-column input, without decoding anything
+        as_column(X, kind="image")  # a clear error for a non-column input, decoding nothing
         size = _pair(self.image_size)
         self.n_features_out_ = hog_length(size, self.orientations, self.pixels_per_cell,
                                           self.cells_per_block)

@@ -360,7 +360,7 @@ class SIFTFeatures(ColumnExtractorMixin, TransformerMixin, BaseEstimator):
         coordinates of the loaded image ``loaded.values[j]``; ``loaded`` the batch's
         LoadedColumn (None values: missing/failed).
         """
-        items, rows, name = as_column(X)
+        items, rows, name = as_column(X, kind="image")
         on_error = get_config()["on_error"]
         where = dispatch(device=self.device)
         # decoded images of a batch within the working memory: dense SIFT's float32
@@ -468,7 +468,7 @@ class SIFTFeatures(ColumnExtractorMixin, TransformerMixin, BaseEstimator):
         self._levels()
         self._check_shortcuts()
         _validate_column(self, X, reset=True)
-        items, _, name = as_column(X)
+        items, _, name = as_column(X, kind="image")
         n_items = len(items)
         per_image = max(1, -(-self.max_fit_descriptors // n_items))
         rng = check_random_state(self.random_state)

@@ -567,3 +567,20 @@ assert X.shape == (1, 36) and "tqdm" not in sys.modules
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          env={**os.environ, "TQDM_DISABLE": "1"})
     assert run.returncode == 0, run.stderr
+
+
+@pytest.mark.parametrize("channels", [3, 4])
+def test_one_colour_image_as_an_array_is_not_read_as_a_batch(channels):
+    """(H, W, 3) would otherwise be H grey images of W x 3 pixels: refused, naming the fix."""
+    from mmfuse.image import HOGFeatures, hog
+
+    img = np.random.default_rng(0).random((32, 32, channels))
+    with pytest.raises(ValueError, match=r"one colour image, which would be read as a batch of "
+                                         r"32 images of 32x\d pixels; pass a column of images"):
+        HOGFeatures(image_size=(32, 32)).fit_transform(img)
+    with pytest.raises(ValueError, match=r"looks like one colour image \(H, W, C\): pass "
+                                         r"images\[None\] with channel_axis=-1"):
+        hog(img)
+    # the batch of one it suggests works, and equals the image given in a list
+    np.testing.assert_array_equal(HOGFeatures(image_size=(32, 32)).fit_transform(img[None]),
+                                  HOGFeatures(image_size=(32, 32)).fit_transform([img]))
