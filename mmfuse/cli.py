@@ -563,6 +563,15 @@ def _train(args, say, recipe, model, X, y, test, cols, info, client=None):
         from sklearn.model_selection import GridSearchCV, ParameterGrid  # noqa: PLC0415
 
         folds = args.cv or 3
+        valid = model.get_params(deep=True)
+        grids = recipe.PARAM_GRID if isinstance(recipe.PARAM_GRID, list) else [recipe.PARAM_GRID]
+        unknown = sorted({k for g in grids for k in g if k not in valid})
+        if unknown:
+            raise UsageError(
+                f"--grid: the recipe's PARAM_GRID names {', '.join(unknown)}, which the model "
+                f"built with {' '.join(args.param) if args.param else 'its defaults'} does not "
+                "have (PARAM_GRID is written for the default build); drop --grid or the "
+                "--param that changes the model's structure")
         n = len(ParameterGrid(recipe.PARAM_GRID))
         say(f"grid search on {len(X)} rows: {n} candidates x {folds} folds = {n * folds} fits"
             + (" as Dask tasks" if dask else "") + ", then one on all rows")

@@ -189,3 +189,37 @@ def test_score_proba_of_a_model_without_probabilities_is_a_clear_error(tmp_path,
     assert code == 1
     assert "has no predict_proba; score without --proba" in capsys.readouterr().err
     assert not (tmp_path / "p.csv").exists()
+
+
+def test_grid_with_a_param_that_changes_the_model_is_one_usage_line(tmp_path, capsys):
+    """--grid searches PARAM_GRID, written for the default build: a --param that changes the
+    model's structure (e.g. fusion=late) gets one usage line naming the parameters, exit 2."""
+    from mmfuse.cli import main
+
+    path = tmp_path / "mine.py"
+    path.write_text(
+        "from sklearn.compose import make_column_transformer\n"
+        "from sklearn.feature_extraction.text import TfidfVectorizer\n"
+        "from sklearn.linear_model import LogisticRegression\n"
+        "from sklearn.pipeline import Pipeline\n"
+        "PARAM_GRID = {'clf__C': [0.1, 1.0]}\n"
+        "def build(fusion='early'):\n"
+        "    if fusion == 'late':\n"
+        "        return LogisticRegression()\n"
+        "    return Pipeline([('cols', make_column_transformer((TfidfVectorizer(), 'text'))),\n"
+        "                     ('clf', LogisticRegression())])\n")
+    manifest = tmp_path / "m.csv"
+    words = np.where(np.repeat([0, 1], 20) == 1, "red apple", "blue sky")
+    pd.DataFrame({"text": [f"{w} {i}" for i, w in enumerate(words)],
+                  "label": np.repeat([0, 1], 20),
+                  "split": ["train"] * 30 + ["test"] * 10}).to_csv(manifest, index=False)
+    out = tmp_path / "model.joblib"
+    args = ["train", "--recipe", str(path), "--data", str(manifest), "--out", str(out),
+            "--grid", "--cv", "2"]
+    assert main(args) == 0
+    assert main(args + ["--param", "fusion=late"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].endswith("--grid: the recipe's PARAM_GRID names clf__C, which the model "
+                            "built with fusion=late does not have (PARAM_GRID is written for "
+                            "the default build); drop --grid or the --param that changes the "
+                            "model's structure")
