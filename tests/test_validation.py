@@ -45,6 +45,8 @@ PUBLIC_FUNCTIONS = {
 #: public functions of these modules that take no parameter to check, and why
 NOTHING_TO_CHECK = {
     mmfuse.io.is_missing: "a predicate over any object (run once per cell by the fusers)",
+    mmfuse.io.missing_rows: "the fusers' row mask over any column or block (a Series, "
+                            "DataFrame, array, sparse matrix or list): every input is valid",
 }
 
 MODULES = [mmfuse.image, mmfuse.image.sift, mmfuse.audio, mmfuse.kernels, mmfuse.io]
