@@ -225,7 +225,7 @@ def _extract_chunk(name, column, transformer, memory, key, part):
     """Worker: ``(raw block features of the chunk's present rows or None, present mask)``."""
     from ._base import strict_loading  # noqa: PLC0415
     from .fusion._blocks import fingerprint, in_block, take_rows, to_2d  # noqa: PLC0415
-    from .fusion.early import _transform_one  # noqa: PLC0415
+    from .fusion._early import _transform_one  # noqa: PLC0415
 
     Xb, present = part
     if not present.any():

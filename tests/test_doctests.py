@@ -34,7 +34,7 @@ def _doctests(name):
 def test_the_package_has_docstring_examples():
     found = {name: len(_doctests(name)) for name in _modules()}
     assert sum(found.values()) >= 15, found
-    for name in ("mmfuse.fusion.early", "mmfuse.fusion.late", "mmfuse.fusion.kernel",
+    for name in ("mmfuse.fusion._early", "mmfuse.fusion._late", "mmfuse.fusion._kernel",
                  "mmfuse.image._hog", "mmfuse.audio._mfcc", "mmfuse.report"):
         assert found[name], name
 

@@ -12,8 +12,10 @@ import importlib.util
 import inspect
 import json
 import os
+import pkgutil
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
@@ -81,6 +83,37 @@ def test_one_way_to_each_function(package):
         obj = getattr(module, name)
         if not inspect.ismodule(obj):
             assert importlib.util.find_spec(f"{package}.{name}") is None, f"{package}.{name}"
+
+
+#: the public-named modules of the extractor and fusion packages: the compatibility modules
+#: that keep old model files loading (tests/test_architecture.py lists them with the reason)
+COMPATIBILITY = sorted(
+    f"{package}.{m.name}" for package in ("mmfuse.image", "mmfuse.text", "mmfuse.audio",
+                                          "mmfuse.fusion")
+    for m in pkgutil.iter_modules(importlib.import_module(package).__path__)
+    if not m.name.startswith("_") and not m.ispkg)
+
+
+def test_the_compatibility_modules_are_the_old_implementation_paths():
+    assert COMPATIBILITY == ["mmfuse.fusion.early", "mmfuse.fusion.kernel", "mmfuse.fusion.late",
+                             "mmfuse.image.encoding", "mmfuse.image.sift", "mmfuse.text.tfidf"]
+
+
+@pytest.mark.parametrize("name", COMPATIBILITY)
+def test_a_compatibility_module_re_exports_the_package_objects(name):
+    """Each name the old module path made public is the package's object, defined in the
+    private twin (``mmfuse.fusion.early.FeatureFusion is mmfuse.fusion.FeatureFusion``)."""
+    package, _, leaf = name.rpartition(".")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # loading an old model file warns about nothing
+        module = importlib.import_module(name)
+    assert module.__all__
+    for attr in module.__all__:
+        obj = getattr(module, attr)
+        assert attr in importlib.import_module(package).__all__, (name, attr)
+        assert obj is getattr(importlib.import_module(package), attr), (name, attr)
+        if inspect.isclass(obj) or inspect.isfunction(obj):
+            assert obj.__module__ in (f"{package}._{leaf}", f"{package}._dense_sift"), (name, attr)
 
 
 def test_functions_named_like_their_subject_stay_functions():

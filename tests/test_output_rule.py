@@ -26,8 +26,8 @@ from mmfuse import _backend
 from mmfuse._backend import asarray, chunk_n_rows, dispatch, gen_chunks, to_numpy
 from mmfuse.audio import mfcc
 from mmfuse.image import SIFTFeatures, dense_sift, hog
-from mmfuse.image import sift as sift_module
-from mmfuse.image.encoding import BoVWEncoder, FisherEncoder, VLADEncoder, assign
+from mmfuse.image import BoVWEncoder, FisherEncoder, VLADEncoder, assign
+from mmfuse.image import _sift as sift_module
 from mmfuse.kernels import (chi2_distance, chi2_kernel, intersection_kernel, kernel_diagonal,
                             pairwise_kernel)
 from mmfuse.svm import FastSVC

@@ -378,7 +378,7 @@ def test_a_member_that_never_saw_a_class_neither_vetoes_nor_dilutes_it(rule, uns
 
 
 def test_combine_is_the_plain_rule_when_every_class_is_known():
-    from mmfuse.fusion.late import combine
+    from mmfuse.fusion import combine
 
     rng = np.random.default_rng(1)
     P = rng.dirichlet(np.ones(4), size=(3, 20))

@@ -18,7 +18,6 @@ from sklearn.utils._param_validation import (
 
 import mmfuse.audio
 import mmfuse.image
-import mmfuse.image.sift
 import mmfuse.io
 import mmfuse.kernels
 from mmfuse._validation import constraints_of
@@ -28,7 +27,7 @@ PUBLIC_FUNCTIONS = {
     mmfuse.image.hog: {"images": np.zeros((1, 16, 16))},
     mmfuse.image.dense_sift: {"images": np.zeros((1, 16, 16))},
     mmfuse.image.assign: {"X": np.ones((3, 2)), "centers": np.ones((2, 2))},
-    mmfuse.image.sift.opencv_keypoint_size: {"patch_size": 16},
+    mmfuse.image.opencv_keypoint_size: {"patch_size": 16},
     mmfuse.audio.mfcc: {"y": np.zeros(1000)},
     mmfuse.kernels.chi2_kernel: {"X": np.ones((2, 2))},
     mmfuse.kernels.intersection_kernel: {"X": np.ones((2, 2))},
@@ -49,7 +48,7 @@ NOTHING_TO_CHECK = {
                             "DataFrame, array, sparse matrix or list): every input is valid",
 }
 
-MODULES = [mmfuse.image, mmfuse.image.sift, mmfuse.audio, mmfuse.kernels, mmfuse.io]
+MODULES = [mmfuse.image, mmfuse.audio, mmfuse.kernels, mmfuse.io]
 
 
 def _name(func):

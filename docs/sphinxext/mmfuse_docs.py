@@ -4,9 +4,9 @@ The API reference lists every public class, function and constant of every
 public module of :mod:`mmfuse` (a module whose dotted path has no component
 starting with ``_``): the names in the module's ``__all__``, or, for a module
 without one (the recipes), the functions and classes defined there. A name
-exported by several modules (``mmfuse.fusion.FeatureFusion`` and
-``mmfuse.fusion.early.FeatureFusion``) is documented once, under the shortest
-path, so a new public module or name appears without editing this file.
+exported by several modules (:func:`mmfuse.save` and :func:`mmfuse.persistence.save`;
+a package and the compatibility module that keeps old model files loading) is documented
+once, under the shortest path, so a new public module or name appears without editing this file.
 ``MODULES`` only orders the sections and gives them titles.
 """
 

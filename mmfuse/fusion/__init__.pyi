@@ -1,9 +1,11 @@
-from .early import MAX_TENSOR_FEATURES, STRATEGIES, FeatureFusion, fuse_blocks
-from .kernel import KernelFusionClassifier
-from .late import RULES, LateFusionClassifier, combine
+from ._early import MAX_TENSOR_FEATURES, STRATEGIES, FeatureFusion, fuse_blocks
+from ._kernel import KERNEL_PARAMS, KernelFusionClassifier
+from ._late import RULES, ClassWiseStacker, LateFusionClassifier, combine
 
 __all__ = [
+    "ClassWiseStacker",
     "FeatureFusion",
+    "KERNEL_PARAMS",
     "KernelFusionClassifier",
     "LateFusionClassifier",
     "MAX_TENSOR_FEATURES",

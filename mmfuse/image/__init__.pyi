@@ -1,6 +1,7 @@
+from ._dense_sift import opencv_keypoint_size
+from ._encoding import BoVWEncoder, FisherEncoder, VLADEncoder, assign
 from ._hog import HOGFeatures, hog
-from .encoding import BoVWEncoder, FisherEncoder, VLADEncoder, assign
-from .sift import SIFTFeatures, dense_sift
+from ._sift import SIFTFeatures, dense_sift
 
 __all__ = [
     "BoVWEncoder",
@@ -11,4 +12,5 @@ __all__ = [
     "assign",
     "dense_sift",
     "hog",
+    "opencv_keypoint_size",
 ]

@@ -69,7 +69,7 @@ def opencv_keypoint_size(patch_size):
 
     Examples
     --------
-    >>> from mmfuse.image.sift import opencv_keypoint_size
+    >>> from mmfuse.image import opencv_keypoint_size
     >>> opencv_keypoint_size(12)
     2.0
     """

@@ -1,3 +1,3 @@
-from .tfidf import TfidfText
+from ._tfidf import TfidfText
 
 __all__ = ["TfidfText"]

@@ -1,4 +1,4 @@
-"""Codebook assignment and the BoVW / VLAD / Fisher encoders (mmfuse.image.encoding).
+"""Codebook assignment and the BoVW / VLAD / Fisher encoders (mmfuse.image).
 
 scikit-learn's estimator checks for the encoders run in tests/test_common.py.
 """
@@ -16,7 +16,7 @@ from sklearn.utils import get_tags
 
 from mmfuse import config_context
 from mmfuse.image import BoVWEncoder, FisherEncoder, VLADEncoder, assign
-from mmfuse.image.encoding import _sample_descriptors
+from mmfuse.image._encoding import _sample_descriptors
 
 
 def _blobs(rng, n_sets=12, d=8, k=4):

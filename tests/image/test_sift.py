@@ -15,7 +15,7 @@ from sklearn.utils import get_tags
 from mmfuse import collect_errors, config_context
 from mmfuse.image import BoVWEncoder, FisherEncoder, SIFTFeatures, VLADEncoder, dense_sift
 from mmfuse.image._dense_sift import grid_positions, opencv_keypoint_size
-from mmfuse.image.sift import _rootsift
+from mmfuse.image._sift import _rootsift
 from mmfuse.io import MMFuseInputError, MMFuseInputWarning
 
 
@@ -187,7 +187,7 @@ def test_pyramid_blocks_encode_their_own_quadrant(rng):
     # recompute: descriptors of the right half alone, through the fitted encoder
     D, pos = dense_sift(img, step=8, patch_size=16, device="cpu")
     from mmfuse.image._dense_sift import dense_sift_batch
-    from mmfuse.image.sift import MIN_CONTRAST
+    from mmfuse.image._sift import MIN_CONTRAST
     _, contrast, _ = dense_sift_batch(img[None], step=8, patch_size=16, xp=np)
     keep = contrast[0] >= MIN_CONTRAST
     R = _rootsift(D[0][keep], np)

@@ -420,7 +420,7 @@ def test_pipeline_and_grid_search_over_own_params():
 def test_docstring_example_runs():
     import doctest
 
-    import mmfuse.text.tfidf as mod
+    import mmfuse.text._tfidf as mod
 
     result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS)
     assert result.attempted >= 3 and result.failed == 0
