@@ -226,7 +226,7 @@ def test_search_on_dask_reuses_cached_features_and_equals_a_local_search(data, c
     test = data["all"][["image", "text", "audio"]].iloc[24:]
     np.testing.assert_array_equal(search.predict(test), local.predict(test))
     # 4 candidates x 2 folds = 8 fits, yet each block extracted once per fold (shared cache)
-    cached = tmp_path / "joblib" / "mmfuse" / "fusion" / "early" / "_fit_transform_one"
+    cached = tmp_path / "joblib" / "mmfuse" / "fusion" / "_early" / "_fit_transform_one"
     assert len([d for d in cached.iterdir() if d.is_dir()]) == 2 * 3
     # the caller's configuration reaches the tasks of joblib's Dask backend
     import joblib
