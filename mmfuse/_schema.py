@@ -30,11 +30,35 @@ from __future__ import annotations
 import numpy as np
 from sklearn.utils import _safe_indexing
 
-__all__ = ["KINDS", "declared_modality", "input_schema", "input_schema_of", "modalities"]
+__all__ = ["KINDS", "declared_modality", "input_schema", "input_schema_of", "modalities",
+           "reader_chain"]
 
 #: the kinds a schema entry can have (besides ``None``, unknown)
 KINDS = ("image", "audio", "text", "numeric")
 _MODALITIES = ("image", "audio", "text")
+
+
+def reader_chain(estimator):
+    """Yield ``estimator``, then each component it hands its raw column to.
+
+    The walk goes into a :class:`~sklearn.pipeline.Pipeline`'s first step
+    that is not ``'passthrough'``/None and into a wrapper's
+    ``best_estimator_`` (a fitted search) or ``estimator`` (search,
+    calibration), and stops at None or a string; at most 16 components (a
+    wrapper chain is never that deep). The fusers find a block's item loader
+    (:func:`mmfuse.fusion._blocks.block_screener`) and its declared modality
+    (:func:`declared_modality`) along this chain.
+    """
+    for _ in range(16):
+        if estimator is None or isinstance(estimator, str):
+            return
+        yield estimator
+        steps = getattr(estimator, "steps", None)
+        if isinstance(steps, list):
+            estimator = next((s for _, s in steps if s not in (None, "passthrough")), None)
+            continue
+        inner = getattr(estimator, "best_estimator_", None)
+        estimator = getattr(estimator, "estimator", None) if inner is None else inner
 
 
 def declared_modality(estimator) -> str | None:
@@ -48,23 +72,16 @@ def declared_modality(estimator) -> str | None:
     Returns
     -------
     {'image', 'audio', 'text'} or None
-        The ``modality`` class attribute of the estimator, or of the first
-        step of a :class:`~sklearn.pipeline.Pipeline` that is not
-        ``'passthrough'``, or of the ``best_estimator_``/``estimator`` of a
-        wrapper; None when none declares one.
+        The ``modality`` class attribute of the first component of
+        :func:`reader_chain` that declares one (the estimator, the first step
+        of a :class:`~sklearn.pipeline.Pipeline` that is not
+        ``'passthrough'``, the ``best_estimator_``/``estimator`` of a
+        wrapper); None when none declares one.
     """
-    for _ in range(16):  # bounded: a wrapper chain is never that deep
-        if estimator is None or isinstance(estimator, str):
-            return None
-        kind = getattr(type(estimator), "modality", None)
+    for component in reader_chain(estimator):
+        kind = getattr(type(component), "modality", None)
         if isinstance(kind, str):
             return kind
-        steps = getattr(estimator, "steps", None)
-        if isinstance(steps, list):
-            estimator = next((s for _, s in steps if s not in (None, "passthrough")), None)
-            continue
-        inner = getattr(estimator, "best_estimator_", None)
-        estimator = getattr(estimator, "estimator", None) if inner is None else inner
     return None
 
 

@@ -19,7 +19,7 @@ from sklearn.utils.metaestimators import _BaseComposition
 from sklearn.utils.validation import check_array, check_is_fitted
 
 from .._compat import validate_data
-from .._schema import input_schema
+from .._schema import input_schema, reader_chain
 
 from ..io import MMFuseInputError, missing_rows
 
@@ -448,20 +448,10 @@ def block_screener(estimator):
     (``best_estimator_``, ``estimator``) to the mmfuse extractor (or nested
     fuser) that reads the raw column.
     """
-    seen = 0
-    while estimator is not None and seen < 16:
-        seen += 1
-        screen = getattr(estimator, "_screen_rows", None)
-        if screen is not None and not isinstance(estimator, type):
+    for component in reader_chain(estimator):
+        screen = getattr(component, "_screen_rows", None)
+        if screen is not None and not isinstance(component, type):
             return screen
-        steps = getattr(estimator, "steps", None)
-        if isinstance(steps, list):
-            estimator = next((s for _, s in steps if s not in (None, "passthrough")), None)
-            continue
-        inner = getattr(estimator, "best_estimator_", None)
-        if inner is None:
-            inner = getattr(estimator, "estimator", None)
-        estimator = inner
     return None
 
 
@@ -767,13 +757,16 @@ class BlockComposition(_BaseComposition):
             yield entry
 
     def _fitted_entries(self):
-        raise NotImplementedError
+        """The fitted entries, each column resolved at fit (every subclass defines it)."""
+        raise NotImplementedError(f"{type(self).__name__} must define _fitted_entries")
 
     def _contract_hint(self):
-        raise NotImplementedError
+        """What a missing-modality error suggests for this fuser (every subclass defines it)."""
+        raise NotImplementedError(f"{type(self).__name__} must define _contract_hint")
 
     def _contract_weights(self, *, fitting):
-        raise NotImplementedError
+        """Per-block weights of the row contract, or None (every subclass defines it)."""
+        raise NotImplementedError(f"{type(self).__name__} must define _contract_weights")
 
     def _check_entries(self, *, what, allow_strings=("drop", "passthrough")):
         """Validate the entries and their names; return the names (``'drop'`` included)."""

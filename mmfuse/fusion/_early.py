@@ -39,6 +39,22 @@ _ELEMENTWISE = ("sum", "average", "product")
 _WEIGHTED = ("weighted", "sum", "average", "tensor")
 
 
+def _check_tensor_width(widths):
+    """Refuse a tensor fusion wider than :data:`MAX_TENSOR_FEATURES` features per row.
+
+    ``widths`` is ``{block name: width}``; the fused row has ``prod(width + 1)``
+    features. The message says how far ``common_dim`` must project the blocks.
+    """
+    size = int(np.prod([d + 1 for d in widths.values()], dtype=object))
+    if size > MAX_TENSOR_FEATURES:
+        dims = " x ".join(f"({d}+1)" for d in widths.values())
+        fit = max(1, int(MAX_TENSOR_FEATURES ** (1 / len(widths))) - 1)
+        raise ValueError(
+            f"tensor fusion of blocks {list(widths)} would have {dims} = {size:,} features "
+            f"per row, more than MAX_TENSOR_FEATURES={MAX_TENSOR_FEATURES:,}; set common_dim "
+            f"to at most {fit} (projects every block first)")
+
+
 def fuse_blocks(strategy, blocks, present=None, weights=None, *, names=None):
     """Fuse per-block feature matrices into one matrix with an early-fusion strategy.
 
@@ -140,13 +156,7 @@ def fuse_blocks(strategy, blocks, present=None, weights=None, *, names=None):
         if bad:
             raise ValueError(f"weights must be finite numbers >= 0; got {', '.join(bad)}")
     if strategy == "tensor":
-        size = int(np.prod([b.shape[1] + 1 for b in blocks], dtype=object))
-        if size > MAX_TENSOR_FEATURES:
-            raise ValueError(f"strategy='tensor' of blocks of widths "
-                             f"{dict(zip(names, (b.shape[1] for b in blocks)))} gives {size:,} "
-                             f"features per row, more than MAX_TENSOR_FEATURES="
-                             f"{MAX_TENSOR_FEATURES:,}; project the blocks to fewer features "
-                             "first (FeatureFusion's common_dim)")
+        _check_tensor_width(dict(zip(names, (b.shape[1] for b in blocks))))
     rows = {b.shape[0] for b in blocks}
     if len(rows) != 1:
         raise ValueError(f"the blocks have different numbers of rows: "
@@ -561,18 +571,8 @@ class FeatureFusion(TransformerMixin, BlockComposition):
         return np.zeros(Zp.shape[1], dtype=Zp.dtype)
 
     def _check_fused_size(self):
-        if self.strategy != "tensor":
-            return
-        size = int(np.prod([d + 1 for d in self.block_dims_.values()], dtype=object))
-        if size > MAX_TENSOR_FEATURES:
-            dims = " x ".join(f"({d}+1)" for d in self.block_dims_.values())
-            k = len(self.block_dims_)
-            fit = max(1, int(MAX_TENSOR_FEATURES ** (1 / k)) - 1)
-            raise ValueError(
-                f"tensor fusion of blocks {list(self.block_dims_)} would have {dims} = "
-                f"{size:,} features per row, more than MAX_TENSOR_FEATURES="
-                f"{MAX_TENSOR_FEATURES:,}; set common_dim to at most {fit} (projects every "
-                "block first)")
+        if self.strategy == "tensor":
+            _check_tensor_width(self.block_dims_)
 
     # ------------------------------------------------------------------ transform
 
