@@ -132,18 +132,15 @@ def input_schema(X, entries, columns) -> dict:
 def input_schema_of(model) -> dict | None:
     """The ``input_schema_`` of a fitted fuser, or of a pipeline's first step; else None.
 
-    A fitted search (``GridSearchCV`` and the like) is looked through to its
-    ``best_estimator_``.
+    The fuser is found along :func:`reader_chain`: a fitted search
+    (``GridSearchCV`` and the like) is looked through to its
+    ``best_estimator_``, a pipeline to its first step.
     """
-    for _ in range(8):  # a search of a search ... of a pipeline
-        inner = getattr(model, "best_estimator_", None)
-        if inner is None:
-            break
-        model = inner
-    steps = getattr(model, "steps", None)
-    first = steps[0][1] if isinstance(steps, list) and steps else model
-    schema = getattr(first, "input_schema_", None)
-    return schema if isinstance(schema, dict) else None
+    for component in reader_chain(model):
+        schema = getattr(component, "input_schema_", None)
+        if isinstance(schema, dict):
+            return schema
+    return None
 
 
 def modalities(schema) -> dict:
